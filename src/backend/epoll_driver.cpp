@@ -1,0 +1,331 @@
+#include "epoll_driver.hpp"
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <system_error>
+
+#include "syscall_ops.hpp"
+
+namespace coronet::backend {
+namespace {
+
+constexpr int kMaxEvents = 256;
+constexpr std::uint64_t kWakeToken = UINT64_MAX;
+// attempt()'s "not ready: wait for readiness and retry". Distinct from
+// -EAGAIN, which a connect to a UNIX listener with a full backlog returns as
+// a final error.
+constexpr int kNotReady = INT_MIN;
+
+int not_ready_if_eagain(int result) noexcept { return result == -EAGAIN ? kNotReady : result; }
+
+short poll_bits(std::uint32_t epoll_events) noexcept {
+    short bits = 0;
+    if (epoll_events & EPOLLIN) bits |= POLLIN;
+    if (epoll_events & EPOLLOUT) bits |= POLLOUT;
+    if (epoll_events & EPOLLERR) bits |= POLLERR;
+    if (epoll_events & EPOLLHUP) bits |= POLLHUP;
+    if (epoll_events & EPOLLRDHUP) bits |= POLLRDHUP;
+    if (epoll_events & EPOLLPRI) bits |= POLLPRI;
+    return bits;
+}
+
+bool waits_for_output(const Operation& op) noexcept {
+    switch (op.code) {
+        case OpCode::connect:
+        case OpCode::send:
+        case OpCode::sendmsg:
+        case OpCode::sendto:
+            return true;
+        case OpCode::poll:
+            return (op.poll_events & POLLOUT) && !(op.poll_events & POLLIN);
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+EpollDriver::EpollDriver(const DriverOptions& options)
+    : clock_(options.clock ? *options.clock : MonotonicClock::instance()),
+      pool_(options.provided_buffer_size, options.provided_buffer_count) {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) {
+        const int error = errno;
+        ::close(epoll_fd_);
+        throw std::system_error(error, std::generic_category(), "eventfd");
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kWakeToken;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) < 0) {
+        const int error = errno;
+        ::close(wake_fd_);
+        ::close(epoll_fd_);
+        throw std::system_error(error, std::generic_category(), "epoll_ctl(eventfd)");
+    }
+}
+
+EpollDriver::~EpollDriver() {
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+}
+
+DriverFeatures EpollDriver::features() const noexcept {
+    DriverFeatures f;
+    f.provided_buffer_size = pool_.buffer_size();
+    return f;
+}
+
+EpollDriver::FdState& EpollDriver::fd_state(int fd) {
+    if (static_cast<std::size_t>(fd) >= fds_.size()) {
+        fds_.resize(std::max<std::size_t>(static_cast<std::size_t>(fd) + 1, fds_.size() * 2));
+    }
+    return fds_[static_cast<std::size_t>(fd)];
+}
+
+int EpollDriver::attempt(Operation& op, std::uint32_t ready_events) {
+    switch (op.code) {
+        case OpCode::poll: {
+            short revents = 0;
+            if (ready_events) {
+                revents = poll_bits(ready_events);
+            } else {
+                // First try: ask the kernel, because an edge that already
+                // happened will not be reported again.
+                pollfd probe{op.fd, op.poll_events, 0};
+                const int rc = ::poll(&probe, 1, 0);
+                if (rc < 0) return -errno;
+                revents = probe.revents;
+            }
+            if (revents & POLLNVAL) return -EBADF;
+            revents &= static_cast<short>(op.poll_events | POLLERR | POLLHUP);
+            return revents ? revents : kNotReady;
+        }
+        case OpCode::connect: {
+            if (op.state == waiting_fd) return finish_connect(op.fd);
+            const int result = perform_syscall(op);
+            return result == -EINPROGRESS ? kNotReady : result;
+        }
+        case OpCode::recv_provided: {
+            ProvidedBuffer buffer = pool_.take();
+            const std::size_t length = std::min(op.length, pool_.buffer_size());
+            const int result = recv_into(op.fd, buffer.data, length, op.flags);
+            if (result < 0) {
+                pool_.give_back(buffer);
+                return not_ready_if_eagain(result);
+            }
+            op.provided = buffer;
+            return result;
+        }
+        case OpCode::timeout:
+            return -EINVAL;
+        default:
+            return not_ready_if_eagain(perform_syscall(op));
+    }
+}
+
+bool EpollDriver::start(Operation& op) {
+    op.cancel_requested = 0;
+    op.provided = {};
+    if (op.code == OpCode::timeout) {
+        if (op.deadline <= clock_.now()) {
+            op.result = 0;
+            return true;
+        }
+        op.state = waiting_timer;
+        timers_.add(op);
+        ++pending_;
+        return false;
+    }
+    op.state = idle;
+    const int result = attempt(op, 0);
+    if (result != kNotReady) {
+        op.result = result;
+        return true;
+    }
+    wait_on_fd(op);
+    return false;
+}
+
+void EpollDriver::wait_on_fd(Operation& op) {
+    FdState& state = fd_state(op.fd);
+    if (!state.registered) {
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        event.data.u64 = static_cast<std::uint32_t>(op.fd);
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, op.fd, &event) < 0 && errno != EEXIST) {
+            // Not pollable (a regular file) or a bad fd: finish with the error
+            // through the normal completion path.
+            op.state = waiting_fd;
+            ++pending_;
+            defer_completion(op, -errno);
+            return;
+        }
+        state.registered = true;
+    }
+    op.state = waiting_fd;
+    ++pending_;
+    (waits_for_output(op) ? state.writers : state.readers).push_back(op);
+}
+
+void EpollDriver::cancel(Operation& op) noexcept {
+    op.cancel_requested = 1;
+    if (op.state == waiting_timer) {
+        timers_.remove(op);
+        defer_completion(op, -ECANCELED);
+    } else if (op.state == waiting_fd) {
+        FdState& state = fds_[static_cast<std::size_t>(op.fd)];
+        (waits_for_output(op) ? state.writers : state.readers).remove(op);
+        defer_completion(op, -ECANCELED);
+    }
+}
+
+void EpollDriver::defer_completion(Operation& op, int result) noexcept {
+    op.result = result;
+    op.state = finished;
+    finished_.push_back(op);
+}
+
+void EpollDriver::complete(Operation& op, int result, std::size_t& ran) noexcept {
+    op.result = result;
+    op.state = idle;
+    --pending_;
+    ++ran;
+    op.on_complete(op);
+}
+
+void EpollDriver::retry_waiters(int fd, bool readers, std::uint32_t events, std::size_t& ran) {
+    const std::uint32_t generation = fds_[static_cast<std::size_t>(fd)].generation;
+    // Detach the waiters first: callbacks may start new operations on this fd
+    // (and even grow fds_), so we never iterate a list they can modify.
+    OpList batch = readers ? fds_[static_cast<std::size_t>(fd)].readers.take()
+                           : fds_[static_cast<std::size_t>(fd)].writers.take();
+    while (Operation* op = batch.pop_front()) {
+        FdState& state = fds_[static_cast<std::size_t>(fd)];
+        if (state.generation != generation) {
+            // A callback forgot (closed) this fd: the rest must not touch a
+            // possibly reused fd number.
+            complete(*op, -ECANCELED, ran);
+            continue;
+        }
+        const int result = attempt(*op, op->code == OpCode::poll ? events : 0);
+        if (result == kNotReady) {
+            (readers ? state.readers : state.writers).push_back(*op);
+            continue;
+        }
+        complete(*op, result, ran);
+    }
+}
+
+std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
+    std::size_t ran = 0;
+    if (!finished_.empty()) timeout = Duration::zero();
+    if (auto deadline = timers_.next_deadline()) {
+        const Duration until = std::max(Duration::zero(), *deadline - clock_.now());
+        if (!timeout || until < *timeout) timeout = until;
+    }
+    // A jumping clock never waits for time to pass: the loop moves it.
+    if (clock_.autojump() && timeout && *timeout > Duration::zero() && timers_.next_deadline()) {
+        timeout = Duration::zero();
+    }
+
+    epoll_event events[kMaxEvents];
+    int count;
+    for (;;) {
+        if (have_epoll_pwait2_) {
+            timespec ts{};
+            timespec* tsp = nullptr;
+            if (timeout) {
+                const auto ns = timeout->count();
+                ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+                ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+                tsp = &ts;
+            }
+            count = ::epoll_pwait2(epoll_fd_, events, kMaxEvents, tsp, nullptr);
+            if (count < 0 && errno == ENOSYS) {
+                have_epoll_pwait2_ = false;
+                continue;
+            }
+        } else {
+            int ms = -1;
+            if (timeout) {
+                // Round up so a timer is never woken before its deadline.
+                const auto us = (timeout->count() + 999'999) / 1'000'000;
+                ms = static_cast<int>(std::min<long long>(us, INT_MAX));
+            }
+            count = ::epoll_wait(epoll_fd_, events, kMaxEvents, ms);
+        }
+        if (count >= 0) break;
+        if (errno != EINTR) {
+            throw std::system_error(errno, std::generic_category(), "epoll_wait");
+        }
+        // A signal interrupted the wait: report no events, let the loop look
+        // around (signal handling lives above us) and come back.
+        count = 0;
+        break;
+    }
+
+    for (int i = 0; i < count; ++i) {
+        const epoll_event& event = events[i];
+        if (event.data.u64 == kWakeToken) {
+            wake_pending_.store(false, std::memory_order_relaxed);
+            std::uint64_t drained;
+            while (::read(wake_fd_, &drained, sizeof drained) < 0 && errno == EINTR) {
+            }
+            continue;
+        }
+        const int fd = static_cast<int>(event.data.u64);
+        if (static_cast<std::size_t>(fd) >= fds_.size()) continue;
+        const std::uint32_t e = event.events;
+        if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) {
+            retry_waiters(fd, true, e, ran);
+        }
+        if (static_cast<std::size_t>(fd) < fds_.size() && (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+            retry_waiters(fd, false, e, ran);
+        }
+    }
+
+    const TimePoint now = clock_.now();
+    while (Operation* timer = timers_.pop_expired(now)) complete(*timer, 0, ran);
+
+    // Callbacks below may cancel more operations; those wait for the next poll
+    // so one poll call is bounded.
+    OpList cancelled = finished_.take();
+    while (Operation* op = cancelled.pop_front()) complete(*op, op->result, ran);
+    return ran;
+}
+
+void EpollDriver::wake() noexcept {
+    if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+    const std::uint64_t one = 1;
+    while (::write(wake_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+}
+
+void EpollDriver::forget_fd(int fd) noexcept {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+    FdState& state = fds_[static_cast<std::size_t>(fd)];
+    while (Operation* op = state.readers.pop_front()) defer_completion(*op, -ECANCELED);
+    while (Operation* op = state.writers.pop_front()) defer_completion(*op, -ECANCELED);
+    if (state.registered) {
+        // Explicit removal: a dup of this fd would otherwise keep the
+        // registration alive and report events for a reused fd number.
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+        state.registered = false;
+    }
+    ++state.generation;
+}
+
+std::optional<TimePoint> EpollDriver::next_deadline() const noexcept {
+    return timers_.next_deadline();
+}
+
+}  // namespace coronet::backend

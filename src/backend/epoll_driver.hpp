@@ -1,0 +1,66 @@
+// The epoll implementation of Driver: "try the syscall; on EAGAIN wait for
+// readiness; retry".
+//
+// Each fd is registered once, edge-triggered for both directions, the first
+// time an operation on it has to wait; after that no epoll_ctl runs on the hot
+// path. Waiting operations queue per fd and per direction; an edge retries
+// them in order.
+#pragma once
+
+#include <atomic>
+#include <vector>
+
+#include "buffer_pool.hpp"
+#include "coronet/backend/driver.hpp"
+#include "op_list.hpp"
+#include "timer_queue.hpp"
+
+namespace coronet::backend {
+
+class EpollDriver final : public Driver {
+public:
+    explicit EpollDriver(const DriverOptions& options);
+    ~EpollDriver() override;
+
+    std::string_view name() const noexcept override { return "epoll"; }
+    DriverFeatures features() const noexcept override;
+    Clock& clock() noexcept override { return clock_; }
+    bool start(Operation& op) override;
+    void cancel(Operation& op) noexcept override;
+    std::size_t poll(std::optional<Duration> timeout) override;
+    void wake() noexcept override;
+    void forget_fd(int fd) noexcept override;
+    void release_buffer(const ProvidedBuffer& buffer) noexcept override { pool_.give_back(buffer); }
+    std::optional<TimePoint> next_deadline() const noexcept override;
+    std::size_t pending() const noexcept override { return pending_; }
+
+private:
+    struct FdState {
+        OpList readers;
+        OpList writers;
+        std::uint32_t generation = 0;
+        bool registered = false;
+    };
+    enum State : std::uint8_t { idle = 0, waiting_fd, waiting_timer, finished };
+
+    // One attempt at op's call: its result, or kNotReady to wait for readiness.
+    int attempt(Operation& op, std::uint32_t ready_events);
+    void wait_on_fd(Operation& op);
+    FdState& fd_state(int fd);
+    void retry_waiters(int fd, bool readers, std::uint32_t events, std::size_t& ran);
+    void complete(Operation& op, int result, std::size_t& ran) noexcept;
+    void defer_completion(Operation& op, int result) noexcept;
+
+    Clock& clock_;
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1;
+    std::atomic<bool> wake_pending_{false};
+    TimerQueue timers_;
+    OpList finished_;  // cancelled operations whose callbacks run at the next poll
+    std::vector<FdState> fds_;
+    std::size_t pending_ = 0;
+    BufferPool pool_;
+    bool have_epoll_pwait2_ = true;
+};
+
+}  // namespace coronet::backend

@@ -1,0 +1,84 @@
+#include "syscall_ops.hpp"
+
+#include <cerrno>
+#include <sys/socket.h>
+
+namespace coronet::backend {
+namespace {
+
+int value_or_errno(long value) noexcept {
+    if (value >= 0) return static_cast<int>(value);
+    // EWOULDBLOCK is EAGAIN on Linux; callers test one value.
+    return -errno;
+}
+
+long call(Operation& op) noexcept {
+    switch (op.code) {
+        case OpCode::accept:
+            return ::accept4(op.fd, op.address, op.address_length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        case OpCode::connect:
+            return ::connect(op.fd, op.connect_address, op.connect_length);
+        case OpCode::recv:
+            return ::recv(op.fd, op.buffer, op.length, op.flags);
+        case OpCode::recvmsg:
+            return ::recvmsg(op.fd, op.message, op.flags | MSG_CMSG_CLOEXEC);
+        case OpCode::recvfrom:
+            return ::recvfrom(op.fd, op.buffer, op.length, op.flags, op.address, op.address_length);
+        case OpCode::send:
+            return ::send(op.fd, op.buffer, op.length, op.flags | MSG_NOSIGNAL);
+        case OpCode::sendmsg:
+            return ::sendmsg(op.fd, op.message, op.flags | MSG_NOSIGNAL);
+        case OpCode::sendto:
+            return ::sendto(op.fd, op.buffer, op.length, op.flags | MSG_NOSIGNAL,
+                            op.connect_address, op.connect_length);
+        case OpCode::recv_provided:
+        case OpCode::poll:
+        case OpCode::timeout:
+            break;
+    }
+    errno = EINVAL;
+    return -1;
+}
+
+}  // namespace
+
+int perform_syscall(Operation& op) noexcept {
+    for (;;) {
+        const int result = value_or_errno(call(op));
+        if (result != -EINTR) return result;
+    }
+}
+
+int recv_into(int fd, void* buffer, std::size_t length, int flags) noexcept {
+    for (;;) {
+        const long n = ::recv(fd, buffer, length, flags);
+        if (n >= 0) return static_cast<int>(n);
+        if (errno != EINTR) return -errno;
+    }
+}
+
+int finish_connect(int fd) noexcept {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0) return -errno;
+    return -error;
+}
+
+const char* to_string(OpCode code) noexcept {
+    switch (code) {
+        case OpCode::accept: return "accept";
+        case OpCode::connect: return "connect";
+        case OpCode::recv: return "recv";
+        case OpCode::recv_provided: return "recv";
+        case OpCode::recvmsg: return "recvmsg";
+        case OpCode::recvfrom: return "recvfrom";
+        case OpCode::send: return "send";
+        case OpCode::sendmsg: return "sendmsg";
+        case OpCode::sendto: return "sendto";
+        case OpCode::poll: return "poll";
+        case OpCode::timeout: return "timeout";
+    }
+    return "unknown";
+}
+
+}  // namespace coronet::backend
