@@ -188,6 +188,13 @@ void EpollDriver::cancel(Operation& op) noexcept {
     }
 }
 
+bool EpollDriver::remove_timer(Operation& op) noexcept {
+    if (op.state != waiting_timer || !timers_.remove(op)) return false;
+    op.state = idle;
+    --pending_;
+    return true;
+}
+
 void EpollDriver::defer_completion(Operation& op, int result) noexcept {
     op.result = result;
     op.state = finished;
@@ -228,13 +235,9 @@ void EpollDriver::retry_waiters(int fd, bool readers, std::uint32_t events, std:
 std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
     std::size_t ran = 0;
     if (!finished_.empty()) timeout = Duration::zero();
-    if (auto deadline = timers_.next_deadline()) {
+    if (auto deadline = timers_.next_deadline(); deadline && !clock_.is_mock()) {
         const Duration until = std::max(Duration::zero(), *deadline - clock_.now());
         if (!timeout || until < *timeout) timeout = until;
-    }
-    // A jumping clock never waits for time to pass: the loop moves it.
-    if (clock_.autojump() && timeout && *timeout > Duration::zero() && timers_.next_deadline()) {
-        timeout = Duration::zero();
     }
 
     epoll_event events[kMaxEvents];

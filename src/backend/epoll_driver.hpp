@@ -27,6 +27,7 @@ public:
     Clock& clock() noexcept override { return clock_; }
     bool start(Operation& op) override;
     void cancel(Operation& op) noexcept override;
+    bool remove_timer(Operation& op) noexcept override;
     std::size_t poll(std::optional<Duration> timeout) override;
     void wake() noexcept override;
     void forget_fd(int fd) noexcept override;

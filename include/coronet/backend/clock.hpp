@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 namespace coronet {
 
@@ -16,10 +17,15 @@ class Clock {
 public:
     virtual ~Clock() = default;
     virtual TimePoint now() const noexcept = 0;
-    // True for a clock whose time only moves when told to (see MockClock):
-    // the loop then jumps it to the next deadline instead of sleeping.
-    virtual bool autojump() const noexcept { return false; }
-    // Moves a jumping clock to `deadline`; a real clock ignores it.
+    // True for a clock whose time only moves when told to (MockClock). Drivers
+    // then never sleep in real time waiting for one of its deadlines.
+    virtual bool is_mock() const noexcept { return false; }
+    // For a mock clock: how long (real time) the loop may sit idle before it
+    // jumps the clock to the next deadline (Trio's autojump_threshold);
+    // nullopt: never jump on its own.
+    virtual std::optional<Duration> autojump_threshold() const noexcept { return std::nullopt; }
+    // Moves a mock clock forward to `deadline` (never backwards); a real
+    // clock ignores it.
     virtual void jump_to(TimePoint /*deadline*/) noexcept {}
 };
 

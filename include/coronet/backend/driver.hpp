@@ -48,9 +48,18 @@ public:
     // kernel finished first; the buffer stays the driver's until then.
     virtual void cancel(Operation& op) noexcept = 0;
 
+    // Removes a pending `timeout` operation at once. Returns true if it was
+    // pending: then no completion follows and the operation is the caller's
+    // again. Returns false otherwise (already fired, or not a timer). Cancel
+    // scopes use it on their hot path: entering and leaving a scope with a
+    // deadline must not cost a loop iteration.
+    virtual bool remove_timer(Operation& op) noexcept = 0;
+
     // Waits up to `timeout` (nullopt: no limit; zero: do not block) for
-    // completions and expired timers, running their callbacks. Returns how
-    // many callbacks ran. Returns early after wake().
+    // completions and expired timers, running their callbacks. With a real
+    // clock the wait also ends at the earliest timer; with a mock clock only
+    // `timeout` bounds it (the loop jumps mock time). Returns how many
+    // callbacks ran. Returns early after wake().
     virtual std::size_t poll(std::optional<Duration> timeout) = 0;
 
     // Makes a blocked or the next poll() return promptly. Any thread may call it.
