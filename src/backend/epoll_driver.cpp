@@ -22,7 +22,9 @@ constexpr std::uint64_t kWakeToken = UINT64_MAX;
 // a final error.
 constexpr int kNotReady = INT_MIN;
 
-int not_ready_if_eagain(int result) noexcept { return result == -EAGAIN ? kNotReady : result; }
+int not_ready_if_eagain(int result) noexcept {
+    return result == -EAGAIN ? kNotReady : result;
+}
 
 short poll_bits(std::uint32_t epoll_events) noexcept {
     short bits = 0;
@@ -297,12 +299,14 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
     }
 
     const TimePoint now = clock_.now();
-    while (Operation* timer = timers_.pop_expired(now)) complete(*timer, 0, ran);
+    while (Operation* timer = timers_.pop_expired(now))
+        complete(*timer, 0, ran);
 
     // Callbacks below may cancel more operations; those wait for the next poll
     // so one poll call is bounded.
     OpList cancelled = finished_.take();
-    while (Operation* op = cancelled.pop_front()) complete(*op, op->result, ran);
+    while (Operation* op = cancelled.pop_front())
+        complete(*op, op->result, ran);
     return ran;
 }
 
@@ -316,8 +320,10 @@ void EpollDriver::wake() noexcept {
 void EpollDriver::forget_fd(int fd) noexcept {
     if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
     FdState& state = fds_[static_cast<std::size_t>(fd)];
-    while (Operation* op = state.readers.pop_front()) defer_completion(*op, -ECANCELED);
-    while (Operation* op = state.writers.pop_front()) defer_completion(*op, -ECANCELED);
+    while (Operation* op = state.readers.pop_front())
+        defer_completion(*op, -ECANCELED);
+    while (Operation* op = state.writers.pop_front())
+        defer_completion(*op, -ECANCELED);
     if (state.registered) {
         // Explicit removal: a dup of this fd would otherwise keep the
         // registration alive and report events for a reused fd number.

@@ -18,7 +18,7 @@
 namespace coronet::backend {
 
 class EpollDriver final : public Driver {
-public:
+  public:
     explicit EpollDriver(const DriverOptions& options);
     ~EpollDriver() override;
 
@@ -35,7 +35,7 @@ public:
     std::optional<TimePoint> next_deadline() const noexcept override;
     std::size_t pending() const noexcept override { return pending_; }
 
-private:
+  private:
     struct FdState {
         OpList readers;
         OpList writers;

@@ -34,7 +34,8 @@ std::unique_ptr<Driver> make_driver(DriverOptions options) {
         case BackendKind::io_uring: {
             std::string why;
             auto driver = make_uring_driver(options, &why);
-            if (!driver) throw std::runtime_error("io_uring backend requested but unavailable: " + why);
+            if (!driver)
+                throw std::runtime_error("io_uring backend requested but unavailable: " + why);
             return driver;
         }
         case BackendKind::automatic:

@@ -1,7 +1,7 @@
 #include "syscall_ops.hpp"
 
-#include <cerrno>
 #include <sys/socket.h>
+#include <cerrno>
 
 namespace coronet::backend {
 namespace {
@@ -66,17 +66,28 @@ int finish_connect(int fd) noexcept {
 
 const char* to_string(OpCode code) noexcept {
     switch (code) {
-        case OpCode::accept: return "accept";
-        case OpCode::connect: return "connect";
-        case OpCode::recv: return "recv";
-        case OpCode::recv_provided: return "recv";
-        case OpCode::recvmsg: return "recvmsg";
-        case OpCode::recvfrom: return "recvfrom";
-        case OpCode::send: return "send";
-        case OpCode::sendmsg: return "sendmsg";
-        case OpCode::sendto: return "sendto";
-        case OpCode::poll: return "poll";
-        case OpCode::timeout: return "timeout";
+        case OpCode::accept:
+            return "accept";
+        case OpCode::connect:
+            return "connect";
+        case OpCode::recv:
+            return "recv";
+        case OpCode::recv_provided:
+            return "recv";
+        case OpCode::recvmsg:
+            return "recvmsg";
+        case OpCode::recvfrom:
+            return "recvfrom";
+        case OpCode::send:
+            return "send";
+        case OpCode::sendmsg:
+            return "sendmsg";
+        case OpCode::sendto:
+            return "sendto";
+        case OpCode::poll:
+            return "poll";
+        case OpCode::timeout:
+            return "timeout";
     }
     return "unknown";
 }

@@ -17,7 +17,7 @@
 namespace coronet::backend {
 
 class TimerQueue {
-public:
+  public:
     void add(Operation& op);
     // Removes `op` if it is queued; returns whether it was.
     bool remove(Operation& op) noexcept;
@@ -27,7 +27,7 @@ public:
     // Removes and returns the earliest timer if its deadline is <= now.
     Operation* pop_expired(TimePoint now) noexcept;
 
-private:
+  private:
     static bool earlier(const Operation* a, const Operation* b) noexcept {
         return a->deadline < b->deadline ||
                (a->deadline == b->deadline && a->sequence < b->sequence);

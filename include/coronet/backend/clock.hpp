@@ -14,7 +14,7 @@ using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
 namespace backend {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual TimePoint now() const noexcept = 0;
     // True for a clock whose time only moves when told to (MockClock). Drivers
@@ -31,7 +31,7 @@ public:
 
 // CLOCK_MONOTONIC, the default.
 class MonotonicClock final : public Clock {
-public:
+  public:
     TimePoint now() const noexcept override;
     static MonotonicClock& instance() noexcept;
 };

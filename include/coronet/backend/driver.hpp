@@ -26,7 +26,7 @@ struct DriverFeatures {
 };
 
 class Driver {
-public:
+  public:
     virtual ~Driver() = default;
     Driver() = default;
     Driver(const Driver&) = delete;

@@ -67,8 +67,8 @@ struct Operation {
     void* buffer = nullptr;
     std::size_t length = 0;
     msghdr* message = nullptr;
-    sockaddr* address = nullptr;            // accept/recvfrom: where the peer goes
-    socklen_t* address_length = nullptr;    // accept/recvfrom: in/out length
+    sockaddr* address = nullptr;                // accept/recvfrom: where the peer goes
+    socklen_t* address_length = nullptr;        // accept/recvfrom: in/out length
     const sockaddr* connect_address = nullptr;  // connect/sendto: destination
     socklen_t connect_length = 0;
     short poll_events = 0;
@@ -80,9 +80,9 @@ struct Operation {
     // --- driver-private bookkeeping below; owners leave it alone ---
     Operation* next = nullptr;
     Operation* prev = nullptr;
-    std::uint64_t sequence = 0;      // timers: FIFO order among equal deadlines
-    std::uint32_t heap_index = 0;    // timers: position in the heap
-    std::uint8_t state = 0;          // driver-defined
+    std::uint64_t sequence = 0;    // timers: FIFO order among equal deadlines
+    std::uint32_t heap_index = 0;  // timers: position in the heap
+    std::uint8_t state = 0;        // driver-defined
     std::uint8_t cancel_requested = 0;
 
     bool succeeded() const noexcept { return result >= 0; }

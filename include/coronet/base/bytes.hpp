@@ -24,7 +24,7 @@ namespace coronet {
 
 // A borrowed, read-only run of bytes. Cheap to copy; never owns.
 class BytesView {
-public:
+  public:
     constexpr BytesView() noexcept = default;
     constexpr BytesView(const std::byte* data, std::size_t size) noexcept
         : data_(data), size_(size) {}
@@ -46,9 +46,7 @@ public:
     constexpr const std::byte* end() const noexcept { return data_ + size_; }
     constexpr std::byte operator[](std::size_t i) const noexcept { return data_[i]; }
 
-    std::string_view str() const noexcept {
-        return {reinterpret_cast<const char*>(data_), size_};
-    }
+    std::string_view str() const noexcept { return {reinterpret_cast<const char*>(data_), size_}; }
     constexpr std::span<const std::byte> span() const noexcept { return {data_, size_}; }
     // A view of bytes [offset, offset + count), clamped to the end.
     BytesView subview(std::size_t offset, std::size_t count = SIZE_MAX) const noexcept;
@@ -57,7 +55,7 @@ public:
         return a.size_ == b.size_ && (a.size_ == 0 || std::memcmp(a.data_, b.data_, a.size_) == 0);
     }
 
-private:
+  private:
     const std::byte* data_ = nullptr;
     std::size_t size_ = 0;
 };
@@ -68,13 +66,13 @@ private:
 // receive can size the buffer, let the kernel fill it, and trim it, without
 // paying for initialisation it would immediately overwrite.
 class Bytes {
-public:
+  public:
     Bytes() noexcept = default;
     explicit Bytes(std::size_t size);  // zero-filled
     Bytes(BytesView view);             // NOLINT: copies; implicit so literals work
-    Bytes(std::string_view text) : Bytes(BytesView(text)) {}  // NOLINT
+    Bytes(std::string_view text) : Bytes(BytesView(text)) {}    // NOLINT
     Bytes(const std::string& text) : Bytes(BytesView(text)) {}  // NOLINT
-    Bytes(const char* text) : Bytes(BytesView(text)) {}        // NOLINT
+    Bytes(const char* text) : Bytes(BytesView(text)) {}         // NOLINT
 
     Bytes(const Bytes& other) : Bytes(other.view()) {}
     Bytes& operator=(const Bytes& other);
@@ -114,7 +112,7 @@ public:
     friend bool operator==(const Bytes& a, const Bytes& b) noexcept { return a.view() == b.view(); }
     friend bool operator==(const Bytes& a, BytesView b) noexcept { return a.view() == b; }
 
-private:
+  private:
     struct FreeDeleter {
         void operator()(std::byte* p) const noexcept { std::free(p); }
     };
@@ -128,10 +126,12 @@ template <class... Parts>
 Bytes concat(const Parts&... parts) {
     const BytesView views[] = {BytesView(parts)...};
     std::size_t total = 0;
-    for (auto v : views) total += v.size();
+    for (auto v : views)
+        total += v.size();
     Bytes out;
     out.reserve(total);
-    for (auto v : views) out.append(v);
+    for (auto v : views)
+        out.append(v);
     return out;
 }
 

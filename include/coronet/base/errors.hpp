@@ -17,21 +17,21 @@ namespace coronet {
 
 // Base of every coronet error except `Cancelled`.
 class Error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // The peer closed its sending side: no more data will arrive. Raised by
 // `receive()` on every byte stream instead of returning an empty buffer.
 class EndOfStream : public Error {
-public:
+  public:
     EndOfStream() : Error("end of stream") {}
     using Error::Error;
 };
 
 // The resource was used after we closed it ourselves.
 class ClosedResourceError : public Error {
-public:
+  public:
     ClosedResourceError() : Error("resource is closed") {}
     using Error::Error;
 };
@@ -39,32 +39,32 @@ public:
 // The peer broke the resource (connection reset, broken pipe, ...). Carries the
 // errno when the kernel gave one (0 otherwise).
 class BrokenResourceError : public Error {
-public:
+  public:
     explicit BrokenResourceError(const std::string& what, int error_number = 0)
         : Error(what), errno_(error_number) {}
     int error_number() const noexcept { return errno_; }
 
-private:
+  private:
     int errno_;
 };
 
 // Two tasks tried to receive (or send) on one resource at the same time.
 class BusyResourceError : public Error {
-public:
+  public:
     explicit BusyResourceError(std::string_view action)
         : Error("another task is already " + std::string(action) + " on this resource") {}
 };
 
 // A `fail_after`/`fail_at` deadline passed.
 class TimeoutError : public Error {
-public:
+  public:
     TimeoutError() : Error("operation timed out") {}
     using Error::Error;
 };
 
 // A `*_nowait` call could not complete without blocking.
 class WouldBlock : public Error {
-public:
+  public:
     WouldBlock() : Error("operation would block") {}
     using Error::Error;
 };
@@ -73,13 +73,13 @@ public:
 // what was attempted ("connect", "bind", ...), `address()` the address involved,
 // if any. what() reads like "connect 127.0.0.1:9: Connection refused".
 class OSError : public std::system_error {
-public:
+  public:
     OSError(int error_number, std::string operation, std::string address = {});
     int error_number() const noexcept { return code().value(); }
     const std::string& operation() const noexcept { return operation_; }
     const std::string& address() const noexcept { return address_; }
 
-private:
+  private:
     std::string operation_;
     std::string address_;
 };
@@ -88,7 +88,7 @@ private:
 // purpose: see the top of this file. Let it propagate; the scope that was
 // cancelled catches it.
 class Cancelled {
-public:
+  public:
     const char* what() const noexcept { return "cancelled"; }
 };
 
@@ -96,14 +96,14 @@ public:
 // A task group always raises this type, even for a single failure (Trio's
 // strict rule, AnyIO 4), and never includes the group's own cancellation.
 class ExceptionGroup : public Error {
-public:
+  public:
     ExceptionGroup(std::string message, std::vector<std::exception_ptr> exceptions);
     const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
     std::size_t size() const noexcept { return exceptions_.size(); }
     // Rethrows exception `index` (handy with a try/catch to inspect its type).
     [[noreturn]] void rethrow(std::size_t index) const;
 
-private:
+  private:
     std::vector<std::exception_ptr> exceptions_;
 };
 

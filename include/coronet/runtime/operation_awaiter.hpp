@@ -1,0 +1,48 @@
+// Awaiting one backend operation from a task: the bridge every I/O call in
+// the layers above is built on.
+//
+//     backend::Operation op;
+//     op.code = backend::OpCode::recv; op.fd = fd; op.buffer = p; op.length = n;
+//     int result = co_await OperationAwaiter(op);   // bytes, or -errno
+//
+// The await is a checkpoint: inside a cancelled scope it raises Cancelled
+// before starting anything. When the operation finishes at once (epoll's
+// try-first path) the task continues without suspending, within a budget
+// after which it yields so other tasks run. When cancellation arrives while it
+// waits, the operation is cancelled through the driver and the task resumes
+// only after the driver gave the operation back: with -ECANCELED the await
+// raises Cancelled; with a real result (the kernel finished first) the result
+// is returned, so no received byte is ever dropped.
+#pragma once
+
+#include <coroutine>
+
+#include "coronet/backend/driver.hpp"
+#include "coronet/runtime/detail/task_context.hpp"
+
+namespace coronet {
+
+class OperationAwaiter : private detail::Cancellable {
+  public:
+    explicit OperationAwaiter(backend::Operation& op) noexcept : op_(&op) {}
+    OperationAwaiter(const OperationAwaiter&) = default;
+
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> h) noexcept;
+    int await_resume();
+
+  protected:
+    OperationAwaiter() = default;
+    void bind(backend::Operation& op) noexcept { op_ = &op; }
+
+  private:
+    void request_cancel() noexcept override;
+    static void on_complete(backend::Operation& op) noexcept;
+
+    backend::Operation* op_ = nullptr;
+    detail::TaskContext* task_ = nullptr;
+    bool finished_inline_ = false;
+    bool cancel_requested_ = false;
+};
+
+}  // namespace coronet

@@ -1,0 +1,52 @@
+#include "coronet/runtime/operation_awaiter.hpp"
+
+#include <cerrno>
+
+#include "coronet/base/errors.hpp"
+#include "coronet/runtime/loop.hpp"
+
+namespace coronet {
+
+bool OperationAwaiter::await_ready() {
+    task_ = &detail::current_task("an I/O operation");
+    task_->checkpoint_cancel();
+    op_->on_complete = &OperationAwaiter::on_complete;
+    op_->context = this;
+    if (!task_->loop->driver().start(*op_)) return false;
+    finished_inline_ = true;
+    // Finished without waiting: carry on inline unless the task has had its
+    // share, in which case await_suspend yields once. A timer that is already
+    // due always yields: sleep(0) is a scheduling point, as in Trio.
+    return op_->code != backend::OpCode::timeout && !task_->spend_budget();
+}
+
+void OperationAwaiter::await_suspend(std::coroutine_handle<> h) noexcept {
+    if (finished_inline_) {
+        task_->suspend(h, nullptr);
+        task_->wake();
+        return;
+    }
+    task_->suspend(h, this);
+}
+
+int OperationAwaiter::await_resume() {
+    if (cancel_requested_ && op_->result == -ECANCELED) throw Cancelled();
+    return op_->result;
+}
+
+void OperationAwaiter::request_cancel() noexcept {
+    cancel_requested_ = true;
+    backend::Driver& driver = task_->loop->driver();
+    if (op_->code == backend::OpCode::timeout && driver.remove_timer(*op_)) {
+        op_->result = -ECANCELED;
+        task_->wake();
+        return;
+    }
+    driver.cancel(*op_);
+}
+
+void OperationAwaiter::on_complete(backend::Operation& op) noexcept {
+    static_cast<OperationAwaiter*>(op.context)->task_->wake();
+}
+
+}  // namespace coronet
