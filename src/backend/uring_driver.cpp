@@ -1,12 +1,697 @@
 #include "uring_driver.hpp"
 
-namespace coronet::backend {
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
-// Replaced by the io_uring backend (issue 4); until then io_uring is reported
-// as unavailable, and automatic selection picks epoll.
-std::unique_ptr<Driver> make_uring_driver(const DriverOptions&, std::string* why) {
-    if (why) *why = "the io_uring backend is not built yet";
-    return nullptr;
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+
+#include "syscall_ops.hpp"
+#include "uring_driver_impl.hpp"
+
+namespace coronet::backend {
+namespace {
+
+// user_data tags in the low bits of an 8-aligned pointer.
+constexpr std::uint64_t kTagMask = 7;
+constexpr std::uint64_t kTagOp = 0;
+constexpr std::uint64_t kTagListener = 1;
+constexpr std::uint64_t kTagWake = 2;
+constexpr std::uint64_t kTagIgnore = 3;  // cancels: only the target's CQE matters
+static_assert(alignof(Operation) >= 8);
+
+// attempt()'s "not ready: poll and retry" (-EAGAIN can be a final connect error).
+constexpr int kNotReady = INT_MIN;
+constexpr std::uint16_t kBufferGroup = 0;
+constexpr int kAcceptFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+
+std::uint64_t tagged(const void* p, std::uint64_t tag) noexcept {
+    return reinterpret_cast<std::uint64_t>(p) | tag;
+}
+
+bool waits_for_output(const Operation& op) noexcept {
+    switch (op.code) {
+        case OpCode::connect:
+        case OpCode::send:
+        case OpCode::sendmsg:
+        case OpCode::sendto:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// The send family's fast path: one non-blocking try before submitting.
+int try_send(Operation& op) noexcept {
+    const int flags = op.flags | MSG_NOSIGNAL | MSG_DONTWAIT;
+    for (;;) {
+        long n = -1;
+        switch (op.code) {
+            case OpCode::send:
+                n = ::send(op.fd, op.buffer, op.length, flags);
+                break;
+            case OpCode::sendmsg:
+                n = ::sendmsg(op.fd, op.message, flags);
+                break;
+            case OpCode::sendto:
+                n = ::sendto(op.fd, op.buffer, op.length, flags, op.connect_address,
+                             op.connect_length);
+                break;
+            default:
+                errno = EINVAL;
+        }
+        if (n >= 0) return static_cast<int>(n);
+        if (errno != EINTR) return -errno;
+    }
+}
+
+void fill_peer(Operation& op, int fd) noexcept {
+    if (!op.address || !op.address_length) return;
+    if (::getpeername(fd, op.address, op.address_length) < 0) *op.address_length = 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Driver> make_uring_driver(const DriverOptions& options, std::string* why) {
+    return UringDriver::create(options, why);
+}
+
+std::unique_ptr<Driver> UringDriver::create(const DriverOptions& options, std::string* why) {
+    std::unique_ptr<UringDriver> driver(new UringDriver(options));
+    std::string error = driver->init(options);
+    if (!error.empty()) {
+        if (why) *why = std::move(error);
+        return nullptr;
+    }
+    return driver;
+}
+
+UringDriver::UringDriver(const DriverOptions& options)
+    : clock_(options.clock ? *options.clock : MonotonicClock::instance()),
+      pool_(options.provided_buffer_size, options.provided_buffer_count) {}
+
+std::string UringDriver::init(const DriverOptions& options) {
+    std::string why;
+    const unsigned entries =
+        static_cast<unsigned>(std::min<std::size_t>(options.ring_entries, 32768));
+    if (init_ring(ring_, entries, caps_.setup_flags, why) < 0) return why;
+    ring_ready_ = true;
+    if (!probe_ring(ring_, caps_, why)) return why;
+
+    // Testing hook: run the emulated paths on a kernel that does not need
+    // them. "features": no multishot accept, no buffer ring; "ops": also
+    // every operation as syscall + POLL_ADD.
+    const char* emulate = std::getenv("CORONET_URING_EMULATE");
+    const std::string_view mode = emulate ? emulate : "";
+    if (mode == "features" || mode == "ops") caps_.multishot_accept = false;
+    if (mode == "ops") {
+        caps_.native.fill(false);
+        caps_.native[static_cast<std::size_t>(OpCode::poll)] = true;
+    }
+
+    if (mode.empty()) {
+        const int rc = buffers_.setup(ring_, options.provided_buffer_size,
+                                      options.provided_buffer_count, kBufferGroup);
+        if (rc < 0 && rc != -EINVAL)
+            return std::string("io_uring_register_buf_ring: ") + std::strerror(-rc);
+    }
+
+    // Blocking on purpose: io_uring's READ waits on a blocking eventfd
+    // instead of failing with -EAGAIN.
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+    if (wake_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
+    arm_wake();
+    return {};
+}
+
+UringDriver::~UringDriver() {
+    for (auto& [fd, listener] : listeners_)
+        for (int accepted : listener->stash)
+            ::close(accepted);
+    while (Listener* l = retired_) {
+        retired_ = l->next;
+        delete l;
+    }
+    // Closing the ring cancels whatever is still in flight; buffers_ and
+    // messages_ are freed after it (members destroyed after this body).
+    if (ring_ready_) io_uring_queue_exit(&ring_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+DriverFeatures UringDriver::features() const noexcept {
+    DriverFeatures f;
+    f.native_operations = true;
+    f.multishot_accept = caps_.multishot_accept;
+    f.provided_buffer_ring = buffers_.active();
+    f.provided_buffer_size = buffers_.active() ? buffers_.buffer_size() : pool_.buffer_size();
+    return f;
+}
+
+// --- submission -----------------------------------------------------------
+
+bool UringDriver::ensure_enabled() noexcept {
+    if (enabled_) return true;
+    if (caps_.setup_flags & IORING_SETUP_R_DISABLED) {
+        // liburing 2.3 declares io_uring_enable_rings but does not export it.
+        if (io_uring_register(static_cast<unsigned>(ring_.ring_fd), IORING_REGISTER_ENABLE_RINGS,
+                              nullptr, 0) < 0)
+            return false;
+    }
+    enabled_ = true;
+    return true;
+}
+
+void UringDriver::submit_now() noexcept {
+    if (ensure_enabled()) io_uring_submit(&ring_);
+}
+
+io_uring_sqe* UringDriver::get_sqe() noexcept {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (sqe) return sqe;
+    // The SQ holds more than one loop iteration's worth: send this part now.
+    submit_now();
+    return io_uring_get_sqe(&ring_);
+}
+
+void UringDriver::fd_started(int fd) {
+    if (fd < 0) return;  // the kernel fails the request with -EBADF
+    const auto index = static_cast<std::size_t>(fd);
+    if (index >= fd_in_kernel_.size())
+        fd_in_kernel_.resize(std::max(index + 1, fd_in_kernel_.size() * 2));
+    ++fd_in_kernel_[index];
+}
+
+void UringDriver::fd_finished(int fd) noexcept {
+    if (fd < 0) return;
+    const auto index = static_cast<std::size_t>(fd);
+    if (index < fd_in_kernel_.size() && fd_in_kernel_[index] > 0) --fd_in_kernel_[index];
+}
+
+void UringDriver::prepare(io_uring_sqe* sqe, Operation& op, UringMsg* message) noexcept {
+    const int fd = op.fd;
+    const auto length = static_cast<unsigned>(std::min<std::size_t>(op.length, UINT_MAX));
+    switch (op.code) {
+        case OpCode::accept:
+            io_uring_prep_accept(sqe, fd, op.address, op.address_length, kAcceptFlags);
+            break;
+        case OpCode::connect:
+            io_uring_prep_connect(sqe, fd, op.connect_address, op.connect_length);
+            break;
+        case OpCode::recv:
+            io_uring_prep_recv(sqe, fd, op.buffer, length, op.flags);
+            break;
+        case OpCode::recv_provided:
+            io_uring_prep_recv(sqe, fd, nullptr, std::min(length, buffers_.buffer_size()),
+                               op.flags);
+            sqe->flags |= IOSQE_BUFFER_SELECT;
+            sqe->buf_group = buffers_.group();
+            break;
+        case OpCode::recvmsg:
+            io_uring_prep_recvmsg(sqe, fd, op.message,
+                                  static_cast<unsigned>(op.flags | MSG_CMSG_CLOEXEC));
+            break;
+        case OpCode::recvfrom: {
+            UringMsg& msg = *message;
+            msg.iov = {op.buffer, op.length};
+            msg.header.msg_iov = &msg.iov;
+            msg.header.msg_iovlen = 1;
+            msg.header.msg_name = op.address;
+            msg.header.msg_namelen = op.address && op.address_length ? *op.address_length : 0;
+            io_uring_prep_recvmsg(sqe, fd, &msg.header, static_cast<unsigned>(op.flags));
+            break;
+        }
+        case OpCode::send:
+            io_uring_prep_send(sqe, fd, op.buffer, length, op.flags | MSG_NOSIGNAL);
+            break;
+        case OpCode::sendmsg:
+            io_uring_prep_sendmsg(sqe, fd, op.message,
+                                  static_cast<unsigned>(op.flags | MSG_NOSIGNAL));
+            break;
+        case OpCode::sendto: {
+            UringMsg& msg = *message;
+            msg.iov = {op.buffer, op.length};
+            msg.header.msg_iov = &msg.iov;
+            msg.header.msg_iovlen = 1;
+            // The kernel only reads the destination.
+            msg.header.msg_name = const_cast<sockaddr*>(op.connect_address);
+            msg.header.msg_namelen = op.connect_length;
+            io_uring_prep_sendmsg(sqe, fd, &msg.header,
+                                  static_cast<unsigned>(op.flags | MSG_NOSIGNAL));
+            break;
+        }
+        case OpCode::poll:
+            io_uring_prep_poll_add(sqe, fd, static_cast<unsigned short>(op.poll_events));
+            break;
+        case OpCode::timeout:
+            break;
+    }
+}
+
+void UringDriver::submit_op(Operation& op) {
+    // Everything that can throw happens before an SQE is taken: a taken SQE
+    // is submitted whatever it holds.
+    UringMsg* message = nullptr;
+    if (op.code == OpCode::recvfrom || op.code == OpCode::sendto) message = &messages_.acquire(op);
+    fd_started(op.fd);
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) {
+        fd_finished(op.fd);
+        messages_.release(op);
+        throw std::system_error(EBUSY, std::generic_category(), "io_uring: no SQE");
+    }
+    prepare(sqe, op, message);
+    io_uring_sqe_set_data64(sqe, tagged(&op, kTagOp));
+    op.state = in_kernel;
+}
+
+void UringDriver::arm_poll(Operation& op) {
+    fd_started(op.fd);
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) {
+        fd_finished(op.fd);
+        throw std::system_error(EBUSY, std::generic_category(), "io_uring: no SQE");
+    }
+    io_uring_prep_poll_add(sqe, op.fd, waits_for_output(op) ? POLLOUT : POLLIN);
+    io_uring_sqe_set_data64(sqe, tagged(&op, kTagOp));
+    op.state = polling;
+}
+
+void UringDriver::arm_wake() noexcept {
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) return;
+    io_uring_prep_read(sqe, wake_fd_, &wake_value_, sizeof wake_value_, 0);
+    io_uring_sqe_set_data64(sqe, kTagWake);
+}
+
+void UringDriver::arm_listener(Listener& listener) {
+    fd_started(listener.fd);
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) {
+        fd_finished(listener.fd);
+        throw std::system_error(EBUSY, std::generic_category(), "io_uring: no SQE");
+    }
+    io_uring_prep_multishot_accept(sqe, listener.fd, nullptr, nullptr, kAcceptFlags);
+    io_uring_sqe_set_data64(sqe, tagged(&listener, kTagListener));
+    listener.armed = true;
+}
+
+// --- start ------------------------------------------------------------------
+
+bool UringDriver::start(Operation& op) {
+    op.cancel_requested = 0;
+    op.provided = {};
+    switch (op.code) {
+        case OpCode::timeout:
+            if (op.deadline <= clock_.now()) {
+                op.result = 0;
+                return true;
+            }
+            op.state = waiting_timer;
+            timers_.add(op);
+            ++pending_;
+            return false;
+        case OpCode::accept:
+            if (caps_.multishot_accept) return start_accept(op);
+            break;
+        case OpCode::send:
+        case OpCode::sendmsg:
+        case OpCode::sendto:
+            if (native(op.code)) {
+                const int result = try_send(op);
+                if (result != -EAGAIN) {
+                    op.result = result;
+                    return true;
+                }
+            }
+            break;
+        case OpCode::recv_provided:
+            if (!buffers_.active()) return start_emulated(op);
+            break;
+        default:
+            break;
+    }
+    if (!native(op.code)) return start_emulated(op);
+    submit_op(op);
+    ++pending_;
+    return false;
+}
+
+bool UringDriver::start_accept(Operation& op) {
+    std::unique_ptr<Listener>& slot = listeners_[op.fd];
+    if (!slot) {
+        slot = std::make_unique<Listener>();
+        slot->fd = op.fd;
+    }
+    Listener& listener = *slot;
+    if (!listener.stash.empty()) {
+        const int fd = listener.stash.front();
+        listener.stash.pop_front();
+        fill_peer(op, fd);
+        op.result = fd;
+        return true;
+    }
+    if (!listener.armed) arm_listener(listener);
+    op.state = waiting_accept;
+    listener.waiters.push_back(op);
+    ++pending_;
+    return false;
+}
+
+bool UringDriver::start_emulated(Operation& op) {
+    op.state = idle;
+    const int result = attempt(op);
+    if (result != kNotReady) {
+        op.result = result;
+        return true;
+    }
+    arm_poll(op);
+    ++pending_;
+    return false;
+}
+
+int UringDriver::attempt(Operation& op) {
+    switch (op.code) {
+        case OpCode::connect: {
+            if (op.state == polling) return finish_connect(op.fd);
+            const int result = perform_syscall(op);
+            return result == -EINPROGRESS ? kNotReady : result;
+        }
+        case OpCode::recv_provided: {
+            ProvidedBuffer buffer = pool_.take();
+            const std::size_t length = std::min(op.length, pool_.buffer_size());
+            const int result = recv_into(op.fd, buffer.data, length, op.flags);
+            if (result < 0) {
+                pool_.give_back(buffer);
+                return result == -EAGAIN ? kNotReady : result;
+            }
+            op.provided = buffer;
+            return result;
+        }
+        default: {
+            const int result = perform_syscall(op);
+            return result == -EAGAIN ? kNotReady : result;
+        }
+    }
+}
+
+// --- cancellation -----------------------------------------------------------
+
+void UringDriver::cancel(Operation& op) noexcept {
+    switch (op.state) {
+        case waiting_timer:
+            timers_.remove(op);
+            break;
+        case waiting_buffer:
+            starved_.remove(op);
+            break;
+        case waiting_accept: {
+            auto it = listeners_.find(op.fd);
+            if (it == listeners_.end()) return;
+            it->second->waiters.remove(op);
+            break;
+        }
+        case in_kernel:
+        case polling: {
+            if (op.cancel_requested) return;
+            io_uring_sqe* sqe = get_sqe();
+            // No SQE even after submitting: the op still completes with its
+            // real result, which cancel() allows.
+            if (!sqe) return;
+            op.cancel_requested = 1;
+            io_uring_prep_cancel64(sqe, tagged(&op, kTagOp), 0);
+            io_uring_sqe_set_data64(sqe, kTagIgnore);
+            return;
+        }
+        default:
+            return;
+    }
+    op.cancel_requested = 1;
+    defer_completion(op, -ECANCELED);
+}
+
+bool UringDriver::remove_timer(Operation& op) noexcept {
+    if (op.state != waiting_timer || !timers_.remove(op)) return false;
+    op.state = idle;
+    --pending_;
+    return true;
+}
+
+void UringDriver::forget_fd(int fd) noexcept {
+    if (fd < 0) return;
+    if (auto it = listeners_.find(fd); it != listeners_.end()) {
+        Listener& listener = *it->second;
+        while (Operation* op = listener.waiters.pop_front())
+            defer_completion(*op, -ECANCELED);
+        for (int accepted : listener.stash)
+            ::close(accepted);
+        listener.stash.clear();
+        if (listener.armed) {
+            // Its multishot accept still names it in user_data until the
+            // final CQE, so it outlives the map entry.
+            retire(*it->second.release());
+        }
+        listeners_.erase(it);
+    }
+    for (Operation* op = starved_.front(); op;) {
+        Operation* next = op->next;
+        if (op->fd == fd) {
+            starved_.remove(*op);
+            defer_completion(*op, -ECANCELED);
+        }
+        op = next;
+    }
+    const auto index = static_cast<std::size_t>(fd);
+    if (index < fd_in_kernel_.size() && fd_in_kernel_[index] > 0) {
+        if (io_uring_sqe* sqe = get_sqe()) {
+            io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+            io_uring_sqe_set_data64(sqe, kTagIgnore);
+        }
+        // Now, not at the next poll: the caller closes fd when we return, and
+        // a cancel by fd resolves the number when the kernel runs it.
+        submit_now();
+    }
+}
+
+void UringDriver::retire(Listener& listener) noexcept {
+    listener.retired = true;
+    listener.prev = nullptr;
+    listener.next = retired_;
+    if (retired_) retired_->prev = &listener;
+    retired_ = &listener;
+}
+
+// --- buffers ----------------------------------------------------------------
+
+void UringDriver::release_buffer(const ProvidedBuffer& buffer) noexcept {
+    if (!buffer.valid()) return;
+    if (!buffers_.give_back(buffer)) {
+        pool_.give_back(buffer);
+        return;
+    }
+    resume_starved();
+}
+
+void UringDriver::resume_starved() noexcept {
+    std::uint32_t budget = buffers_.available();
+    while (budget > 0 && !starved_.empty()) {
+        io_uring_sqe* sqe = get_sqe();
+        if (!sqe) return;
+        Operation& op = *starved_.pop_front();
+        prepare(sqe, op, nullptr);
+        io_uring_sqe_set_data64(sqe, tagged(&op, kTagOp));
+        // Cannot allocate: the op's first submission already sized fd_in_kernel_.
+        fd_started(op.fd);
+        op.state = in_kernel;
+        --budget;
+    }
+}
+
+// --- completion -------------------------------------------------------------
+
+std::size_t UringDriver::poll(std::optional<Duration> timeout) {
+    std::size_t ran = 0;
+    if (!finished_.empty()) timeout = Duration::zero();
+    if (auto deadline = timers_.next_deadline(); deadline && !clock_.is_mock()) {
+        const Duration until = std::max(Duration::zero(), *deadline - clock_.now());
+        if (!timeout || until < *timeout) timeout = until;
+    }
+    if (!ensure_enabled()) {
+        throw std::system_error(EBUSY, std::generic_category(), "io_uring: cannot enable ring");
+    }
+
+    int rc;
+    if (timeout && *timeout <= Duration::zero()) {
+        rc = io_uring_submit_and_get_events(&ring_);
+    } else {
+        __kernel_timespec ts{};
+        if (timeout) {
+            ts.tv_sec = timeout->count() / 1'000'000'000;
+            ts.tv_nsec = timeout->count() % 1'000'000'000;
+        }
+        io_uring_cqe* first = nullptr;
+        rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, timeout ? &ts : nullptr, nullptr);
+    }
+    // ETIME: the wait ran out; EINTR: a signal (handled above us); EAGAIN,
+    // EBUSY: the kernel is short of memory or CQ room: reap and come back.
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+        throw std::system_error(-rc, std::generic_category(), "io_uring_enter");
+
+    reap(ran);
+    resume_starved();
+
+    const TimePoint now = clock_.now();
+    while (Operation* timer = timers_.pop_expired(now))
+        complete(*timer, 0, ran);
+
+    // Callbacks below may cancel more operations; those wait for the next
+    // poll so one poll call is bounded.
+    OpList cancelled = finished_.take();
+    while (Operation* op = cancelled.pop_front())
+        complete(*op, op->result, ran);
+    return ran;
+}
+
+void UringDriver::reap(std::size_t& ran) {
+    // Callbacks may queue SQEs and even submit them (SQ full, forget_fd);
+    // neither recycles CQ slots, which only our cq_advance below does.
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+        ++seen;
+        const std::uint64_t data = cqe->user_data;
+        const int res = cqe->res;
+        const std::uint32_t flags = cqe->flags;
+        if (data == LIBURING_UDATA_TIMEOUT) continue;  // liburing's own wait timeout
+        switch (data & kTagMask) {
+            case kTagOp:
+                on_op_cqe(*reinterpret_cast<Operation*>(data), res, flags, ran);
+                break;
+            case kTagListener:
+                on_listener_cqe(*reinterpret_cast<Listener*>(data & ~kTagMask), res, flags, ran);
+                break;
+            case kTagWake:
+                wake_pending_.store(false, std::memory_order_release);
+                if (res != -ECANCELED) arm_wake();
+                break;
+            default:
+                break;
+        }
+    }
+    io_uring_cq_advance(&ring_, seen);
+}
+
+void UringDriver::on_op_cqe(Operation& op, int res, std::uint32_t flags, std::size_t& ran) {
+    fd_finished(op.fd);
+    if (op.cancel_requested && res == -EINTR) res = -ECANCELED;
+    if (op.state == polling) {
+        if (res >= 0) {
+            res = attempt(op);
+            if (res == kNotReady) {
+                if (!op.cancel_requested) {
+                    arm_poll(op);
+                    return;
+                }
+                res = -ECANCELED;
+            }
+        }
+        complete(op, res, ran);
+        return;
+    }
+    switch (op.code) {
+        case OpCode::recv_provided:
+            if (flags & IORING_CQE_F_BUFFER) {
+                if (res >= 0) {
+                    op.provided = buffers_.lend(flags);
+                } else {
+                    buffers_.recycle(flags);
+                }
+            }
+            if (res == -ENOBUFS) {
+                if (op.cancel_requested) {
+                    res = -ECANCELED;
+                    break;
+                }
+                // Never an error for the caller: wait for a buffer and retry.
+                op.state = waiting_buffer;
+                starved_.push_back(op);
+                return;
+            }
+            break;
+        case OpCode::recvfrom:
+            if (UringMsg* msg = messages_.release(op); msg && res >= 0 && op.address_length)
+                *op.address_length = msg->header.msg_namelen;
+            break;
+        case OpCode::sendto:
+            messages_.release(op);
+            break;
+        default:
+            break;
+    }
+    complete(op, res, ran);
+}
+
+void UringDriver::on_listener_cqe(Listener& listener, int res, std::uint32_t flags,
+                                  std::size_t& ran) {
+    const bool more = flags & IORING_CQE_F_MORE;
+    const int fd = listener.fd;
+    if (!more) {
+        listener.armed = false;
+        fd_finished(listener.fd);
+    }
+    if (listener.retired) {
+        if (res >= 0) ::close(res);
+        if (!more) {
+            (listener.prev ? listener.prev->next : retired_) = listener.next;
+            if (listener.next) listener.next->prev = listener.prev;
+            // Safe: this was its last CQE, nothing else names it.
+            delete &listener;
+        }
+        return;
+    }
+    if (res >= 0) {
+        if (Operation* op = listener.waiters.pop_front()) {
+            fill_peer(*op, res);
+            complete(*op, res, ran);
+        } else {
+            listener.stash.push_back(res);
+        }
+    } else if (Operation* op = listener.waiters.pop_front()) {
+        // The accept itself failed (EMFILE, EINVAL...): tell one waiter, as
+        // accept4 would.
+        complete(*op, res, ran);
+    }
+    // complete() ran a callback that may have forgotten (and freed) this
+    // listener: find the fd's current one instead of trusting the reference.
+    auto it = listeners_.find(fd);
+    if (it == listeners_.end() || it->second.get() != &listener) return;
+    if (!listener.armed && !listener.waiters.empty()) arm_listener(listener);
+}
+
+void UringDriver::complete(Operation& op, int result, std::size_t& ran) noexcept {
+    op.result = result;
+    op.state = idle;
+    --pending_;
+    ++ran;
+    op.on_complete(op);  // may reuse or free op: nothing touches it after
+}
+
+void UringDriver::defer_completion(Operation& op, int result) noexcept {
+    op.result = result;
+    op.state = finished;
+    finished_.push_back(op);
+}
+
+void UringDriver::wake() noexcept {
+    if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+    const std::uint64_t one = 1;
+    while (::write(wake_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    }
 }
 
 }  // namespace coronet::backend

@@ -1,0 +1,121 @@
+// The io_uring Driver: every operation is submitted as a kernel operation.
+//
+// SQEs are only queued by start/cancel and go to the kernel in one batch at
+// the next poll() (io_uring_submit_and_wait_timeout: one syscall per loop
+// iteration). Timers stay in user space as on epoll. user_data carries the
+// Operation* with its low bits free (Operation is 8-aligned), which tag the
+// driver's own requests: multishot accepts, the wake read, cancels.
+#pragma once
+
+#include <liburing.h>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "buffer_pool.hpp"
+#include "coronet/backend/driver.hpp"
+#include "op_list.hpp"
+#include "timer_queue.hpp"
+#include "uring_buffer_ring.hpp"
+#include "uring_msg_pool.hpp"
+#include "uring_setup.hpp"
+
+namespace coronet::backend {
+
+class UringDriver final : public Driver {
+  public:
+    // Returns nullptr with `why` set when io_uring cannot be used here.
+    static std::unique_ptr<Driver> create(const DriverOptions& options, std::string* why);
+    ~UringDriver() override;
+
+    std::string_view name() const noexcept override { return "io_uring"; }
+    DriverFeatures features() const noexcept override;
+    Clock& clock() noexcept override { return clock_; }
+    bool start(Operation& op) override;
+    void cancel(Operation& op) noexcept override;
+    bool remove_timer(Operation& op) noexcept override;
+    std::size_t poll(std::optional<Duration> timeout) override;
+    void wake() noexcept override;
+    void forget_fd(int fd) noexcept override;
+    void release_buffer(const ProvidedBuffer& buffer) noexcept override;
+    std::optional<TimePoint> next_deadline() const noexcept override {
+        return timers_.next_deadline();
+    }
+    std::size_t pending() const noexcept override { return pending_; }
+
+  private:
+    enum State : std::uint8_t {
+        idle = 0,
+        in_kernel,       // its own SQE is queued or in flight
+        polling,         // emulated: a POLL_ADD waits for the fd, then the syscall runs
+        waiting_timer,   // in timers_
+        waiting_buffer,  // recv_provided got -ENOBUFS: in starved_ until a buffer is free
+        waiting_accept,  // in a Listener's waiters, fed by its multishot accept
+        finished,        // in finished_: completes at the next poll
+    };
+
+    // A listening fd with a multishot accept: fds it accepts while nobody
+    // waits are stashed and handed to the next accept at once.
+    struct Listener {
+        int fd = -1;
+        OpList waiters;
+        std::deque<int> stash;
+        bool armed = false;        // its multishot accept is in the kernel
+        bool retired = false;      // forgotten; freed when its last CQE arrives
+        Listener* prev = nullptr;  // retired_ list
+        Listener* next = nullptr;
+    };
+
+    UringDriver(const DriverOptions& options);
+    std::string init(const DriverOptions& options);
+
+    io_uring_sqe* get_sqe() noexcept;
+    void submit_now() noexcept;
+    bool ensure_enabled() noexcept;
+    void submit_op(Operation& op);
+    void prepare(io_uring_sqe* sqe, Operation& op, UringMsg* message) noexcept;
+    void arm_poll(Operation& op);
+    void arm_wake() noexcept;
+    void arm_listener(Listener& listener);
+    void fd_started(int fd);
+    void fd_finished(int fd) noexcept;
+
+    bool start_accept(Operation& op);
+    bool start_emulated(Operation& op);
+    int attempt(Operation& op);
+
+    void reap(std::size_t& ran);
+    void on_op_cqe(Operation& op, int res, std::uint32_t flags, std::size_t& ran);
+    void on_listener_cqe(Listener& listener, int res, std::uint32_t flags, std::size_t& ran);
+    void resume_starved() noexcept;
+    void retire(Listener& listener) noexcept;
+
+    void complete(Operation& op, int result, std::size_t& ran) noexcept;
+    void defer_completion(Operation& op, int result) noexcept;
+    bool native(OpCode code) const noexcept { return caps_.native[static_cast<std::size_t>(code)]; }
+
+    Clock& clock_;
+    io_uring ring_{};
+    bool ring_ready_ = false;
+    bool enabled_ = false;
+    UringCapabilities caps_;
+    int wake_fd_ = -1;
+    std::uint64_t wake_value_ = 0;  // the wake read's target
+    std::atomic<bool> wake_pending_{false};
+    TimerQueue timers_;
+    OpList finished_;
+    OpList starved_;
+    std::unordered_map<int, std::unique_ptr<Listener>> listeners_;
+    Listener* retired_ = nullptr;
+    std::vector<std::uint32_t> fd_in_kernel_;  // requests in flight per fd
+    std::size_t pending_ = 0;
+    UringBufferRing buffers_;
+    BufferPool pool_;  // recv_provided when the kernel has no buffer rings
+    UringMsgPool messages_;
+};
+
+}  // namespace coronet::backend
