@@ -1,0 +1,360 @@
+// recv/send, provided buffers, msg and datagram operations, poll.
+#include <sys/un.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string_view>
+
+#include "backend/driver_fixture.hpp"
+
+namespace coronet::test {
+namespace {
+
+class DriverIo : public DriverTest {};
+
+TEST_P(DriverIo, ReportsItsBackend) {
+    EXPECT_EQ(d().name(), is_uring() ? "io_uring" : "epoll");
+    const auto f = d().features();
+    EXPECT_EQ(f.native_operations, is_uring());
+    EXPECT_GT(f.provided_buffer_size, 0u);
+    if (is_uring() && !GetParam().emulate) {
+        EXPECT_TRUE(f.multishot_accept);
+        EXPECT_TRUE(f.provided_buffer_ring);
+    }
+}
+
+TEST_P(DriverIo, RecvWithDataReady) {
+    auto [a, b] = stream_pair();
+    ASSERT_EQ(::write(b.get(), "hello", 5), 5);
+    char buffer[16] = {};
+    TestOp recv(OpCode::recv, a.get());
+    recv.op.buffer = buffer;
+    recv.op.length = sizeof buffer;
+    start(recv);
+    if (!is_uring()) {
+        EXPECT_TRUE(recv.sync);
+    }
+    wait(recv);
+    EXPECT_EQ(recv.calls + recv.sync, 1);
+    ASSERT_EQ(recv.result(), 5);
+    EXPECT_EQ(std::string_view(buffer, 5), "hello");
+}
+
+TEST_P(DriverIo, RecvWaitsForData) {
+    auto [a, b] = stream_pair();
+    char buffer[16] = {};
+    TestOp recv(OpCode::recv, a.get());
+    recv.op.buffer = buffer;
+    recv.op.length = sizeof buffer;
+    start(recv);
+    ASSERT_FALSE(recv.sync);
+    EXPECT_EQ(d().pending(), 1u);
+    settle();
+    EXPECT_EQ(recv.calls, 0);
+    ASSERT_EQ(::write(b.get(), "world", 5), 5);
+    wait(recv);
+    EXPECT_EQ(recv.calls, 1);
+    ASSERT_EQ(recv.result(), 5);
+    EXPECT_EQ(std::string_view(buffer, 5), "world");
+    EXPECT_EQ(d().pending(), 0u);
+}
+
+TEST_P(DriverIo, RecvSeesEndOfStream) {
+    auto [a, b] = stream_pair();
+    char buffer[16];
+    TestOp recv(OpCode::recv, a.get());
+    recv.op.buffer = buffer;
+    recv.op.length = sizeof buffer;
+    start(recv);
+    b.reset();
+    wait(recv);
+    EXPECT_EQ(recv.result(), 0);
+}
+
+TEST_P(DriverIo, SendWithRoomFinishesInline) {
+    auto [a, b] = stream_pair();
+    char data[] = "abc";
+    TestOp send(OpCode::send, a.get());
+    send.op.buffer = data;
+    send.op.length = 3;
+    start(send);
+    EXPECT_TRUE(send.sync);
+    wait(send);
+    ASSERT_EQ(send.result(), 3);
+    char got[4] = {};
+    EXPECT_EQ(::read(b.get(), got, sizeof got), 3);
+    EXPECT_STREQ(got, "abc");
+}
+
+TEST_P(DriverIo, SendWaitsForRoom) {
+    auto [a, b] = stream_pair();
+    fill_send_buffer(a.get());
+    static char data[4096];
+    std::memset(data, 'x', sizeof data);
+    TestOp send(OpCode::send, a.get());
+    send.op.buffer = data;
+    send.op.length = sizeof data;
+    start(send);
+    ASSERT_FALSE(send.sync);
+    settle();
+    EXPECT_EQ(send.calls, 0);
+    // Drain the reader until the send goes through.
+    static char sink[65536];
+    for (int i = 0; i < 1000 && !send.done(); ++i) {
+        while (::read(b.get(), sink, sizeof sink) > 0) {
+        }
+        d().poll(std::chrono::milliseconds(10));
+    }
+    wait(send);
+    EXPECT_EQ(send.calls, 1);
+    EXPECT_GT(send.result(), 0);
+}
+
+TEST_P(DriverIo, SendToClosedPeerIsEpipeNotSignal) {
+    auto [a, b] = stream_pair();
+    b.reset();
+    char data[] = "x";
+    TestOp send(OpCode::send, a.get());
+    send.op.buffer = data;
+    send.op.length = 1;
+    start(send);
+    wait(send);
+    EXPECT_EQ(send.result(), -EPIPE);
+}
+
+TEST_P(DriverIo, RecvProvidedHandsOutTheBytes) {
+    auto [a, b] = stream_pair();
+    TestOp recv(OpCode::recv_provided, a.get());
+    recv.op.length = 1 << 20;
+    start(recv);
+    ASSERT_FALSE(recv.sync);
+    ASSERT_EQ(::write(b.get(), "provided", 8), 8);
+    wait(recv);
+    ASSERT_EQ(recv.result(), 8);
+    ASSERT_TRUE(recv.op.provided.valid());
+    EXPECT_EQ(std::string_view(reinterpret_cast<char*>(recv.op.provided.data), 8), "provided");
+    d().release_buffer(recv.op.provided);
+
+    // The released buffer serves the next receive.
+    TestOp again(OpCode::recv_provided, a.get());
+    again.op.length = 4;
+    ASSERT_EQ(::write(b.get(), "morebytes", 9), 9);
+    start(again);
+    wait(again);
+    ASSERT_EQ(again.result(), 4);
+    EXPECT_EQ(std::string_view(reinterpret_cast<char*>(again.op.provided.data), 4), "more");
+    d().release_buffer(again.op.provided);
+}
+
+// More receivers than buffers: io_uring's ring runs dry (-ENOBUFS), which must
+// turn into waiting for a released buffer, never into an error.
+TEST_P(DriverIo, RecvProvidedWithMoreSocketsThanBuffers) {
+    DriverOptions options;
+    options.provided_buffer_count = 4;
+    options.provided_buffer_size = 64;
+    use_driver(options);
+    constexpr int kSockets = 48;
+    std::vector<std::pair<Fd, Fd>> pairs;
+    std::vector<std::unique_ptr<TestOp>> ops;
+    for (int i = 0; i < kSockets; ++i) {
+        pairs.push_back(stream_pair());
+        ops.push_back(std::make_unique<TestOp>(OpCode::recv_provided, pairs.back().first.get()));
+        ops.back()->op.length = 64;
+        start(*ops.back());
+        ASSERT_FALSE(ops.back()->sync);
+    }
+    d().poll(std::chrono::nanoseconds(0));  // every receive is in the kernel
+    for (int i = 0; i < kSockets; ++i) {
+        const std::string message = "socket " + std::to_string(i);
+        ASSERT_EQ(::write(pairs[i].second.get(), message.data(), message.size()),
+                  static_cast<ssize_t>(message.size()));
+    }
+    int finished = 0;
+    std::vector<bool> seen(kSockets, false);
+    for (int round = 0; round < 5000 && finished < kSockets; ++round) {
+        d().poll(std::chrono::milliseconds(20));
+        for (int i = 0; i < kSockets; ++i) {
+            TestOp& t = *ops[i];
+            if (!t.done() || seen[i]) continue;
+            seen[i] = true;
+            ++finished;
+            EXPECT_EQ(t.calls, 1);
+            const std::string message = "socket " + std::to_string(i);
+            ASSERT_EQ(t.result(), static_cast<int>(message.size())) << "socket " << i;
+            EXPECT_EQ(std::string_view(reinterpret_cast<char*>(t.op.provided.data), t.result()),
+                      message);
+            // Released only after poll returned, so the others starve meanwhile.
+            d().release_buffer(t.op.provided);
+        }
+    }
+    EXPECT_EQ(finished, kSockets);
+}
+
+TEST_P(DriverIo, SendmsgAndRecvmsgPassAFileDescriptor) {
+    auto [a, b] = stream_pair();
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    Fd pipe_read(pipe_fds[0]), pipe_write(pipe_fds[1]);
+
+    // Receive first, so the recvmsg waits.
+    char in_data[8] = {};
+    iovec in_iov{in_data, sizeof in_data};
+    alignas(cmsghdr) char in_control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr in{};
+    in.msg_iov = &in_iov;
+    in.msg_iovlen = 1;
+    in.msg_control = in_control;
+    in.msg_controllen = sizeof in_control;
+    TestOp recv(OpCode::recvmsg, b.get());
+    recv.op.message = &in;
+    start(recv);
+    ASSERT_FALSE(recv.sync);
+
+    char out_data[] = "fd";
+    iovec out_iov{out_data, 2};
+    alignas(cmsghdr) char out_control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr out{};
+    out.msg_iov = &out_iov;
+    out.msg_iovlen = 1;
+    out.msg_control = out_control;
+    out.msg_controllen = sizeof out_control;
+    cmsghdr* c = CMSG_FIRSTHDR(&out);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &pipe_fds[0], sizeof(int));
+    TestOp send(OpCode::sendmsg, a.get());
+    send.op.message = &out;
+    start(send);
+    wait({&send, &recv});
+    ASSERT_EQ(send.result(), 2);
+    ASSERT_EQ(recv.result(), 2);
+    EXPECT_EQ(std::string_view(in_data, 2), "fd");
+
+    cmsghdr* got = CMSG_FIRSTHDR(&in);
+    ASSERT_NE(got, nullptr);
+    ASSERT_EQ(got->cmsg_type, SCM_RIGHTS);
+    int received = -1;
+    std::memcpy(&received, CMSG_DATA(got), sizeof(int));
+    Fd passed(received);
+    ASSERT_GE(received, 0);
+    EXPECT_TRUE(::fcntl(received, F_GETFD) & FD_CLOEXEC) << "recvmsg must use MSG_CMSG_CLOEXEC";
+    // It is the same pipe.
+    ASSERT_EQ(::write(pipe_write.get(), "z", 1), 1);
+    char z = 0;
+    EXPECT_EQ(::read(passed.get(), &z, 1), 1);
+    EXPECT_EQ(z, 'z');
+}
+
+TEST_P(DriverIo, SendtoAndRecvfromOverUdp) {
+    Fd receiver = inet_socket(SOCK_DGRAM);
+    Fd sender = inet_socket(SOCK_DGRAM);
+    sockaddr_in any = loopback();
+    ASSERT_EQ(::bind(receiver.get(), reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+    ASSERT_EQ(::bind(sender.get(), reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+    const sockaddr_in to = local_address(receiver.get());
+    const sockaddr_in from = local_address(sender.get());
+
+    char buffer[32] = {};
+    sockaddr_in peer{};
+    socklen_t peer_length = sizeof peer;
+    TestOp recv(OpCode::recvfrom, receiver.get());
+    recv.op.buffer = buffer;
+    recv.op.length = sizeof buffer;
+    recv.op.address = reinterpret_cast<sockaddr*>(&peer);
+    recv.op.address_length = &peer_length;
+    start(recv);
+    ASSERT_FALSE(recv.sync);
+
+    char data[] = "datagram";
+    TestOp send(OpCode::sendto, sender.get());
+    send.op.buffer = data;
+    send.op.length = 8;
+    send.op.connect_address = reinterpret_cast<const sockaddr*>(&to);
+    send.op.connect_length = sizeof to;
+    start(send);
+    wait({&send, &recv});
+    EXPECT_EQ(send.result(), 8);
+    ASSERT_EQ(recv.result(), 8);
+    EXPECT_EQ(std::string_view(buffer, 8), "datagram");
+    ASSERT_EQ(peer_length, sizeof(sockaddr_in));
+    EXPECT_EQ(peer.sin_port, from.sin_port);
+    EXPECT_EQ(peer.sin_addr.s_addr, from.sin_addr.s_addr);
+}
+
+TEST_P(DriverIo, RecvfromManyDatagramsInFlight) {
+    Fd receiver = inet_socket(SOCK_DGRAM);
+    Fd sender = inet_socket(SOCK_DGRAM);
+    sockaddr_in any = loopback();
+    ASSERT_EQ(::bind(receiver.get(), reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+    const sockaddr_in to = local_address(receiver.get());
+    constexpr int kCount = 16;
+    std::vector<std::unique_ptr<TestOp>> ops;
+    std::vector<std::array<char, 8>> buffers(kCount);
+    for (int i = 0; i < kCount; ++i) {
+        ops.push_back(std::make_unique<TestOp>(OpCode::recvfrom, receiver.get()));
+        ops.back()->op.buffer = buffers[i].data();
+        ops.back()->op.length = 8;
+        start(*ops.back());
+    }
+    for (int i = 0; i < kCount; ++i) {
+        const char byte = static_cast<char>('a' + i);
+        ASSERT_EQ(
+            ::sendto(sender.get(), &byte, 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to),
+            1);
+    }
+    std::vector<TestOp*> all;
+    for (auto& t : ops)
+        all.push_back(t.get());
+    for (int i = 0; i < 2000; ++i) {
+        bool done = true;
+        for (TestOp* t : all)
+            done = done && t->done();
+        if (done) break;
+        d().poll(std::chrono::milliseconds(20));
+    }
+    std::string got;
+    for (int i = 0; i < kCount; ++i) {
+        ASSERT_EQ(ops[i]->result(), 1);
+        got += buffers[i][0];
+    }
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, "abcdefghijklmnop");
+}
+
+TEST_P(DriverIo, PollForWritableAndReadable) {
+    auto [a, b] = stream_pair();
+    TestOp out(OpCode::poll, a.get());
+    out.op.poll_events = POLLOUT;
+    start(out);
+    wait(out);
+    EXPECT_TRUE(out.result() & POLLOUT);
+
+    TestOp in(OpCode::poll, a.get());
+    in.op.poll_events = POLLIN;
+    start(in);
+    ASSERT_FALSE(in.sync);
+    settle();
+    EXPECT_EQ(in.calls, 0);
+    ASSERT_EQ(::write(b.get(), "!", 1), 1);
+    wait(in);
+    EXPECT_EQ(in.calls, 1);
+    EXPECT_TRUE(in.result() & POLLIN);
+    EXPECT_FALSE(in.result() & POLLOUT) << "only asked-for events (and errors) are reported";
+}
+
+TEST_P(DriverIo, PollReportsHangup) {
+    auto [a, b] = stream_pair();
+    TestOp in(OpCode::poll, a.get());
+    in.op.poll_events = POLLIN;
+    start(in);
+    b.reset();
+    wait(in);
+    EXPECT_TRUE(in.result() & (POLLIN | POLLHUP));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DriverIo, ::testing::ValuesIn(kBackends), param_name);
+
+}  // namespace
+}  // namespace coronet::test
