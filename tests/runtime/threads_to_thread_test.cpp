@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <coronet/coronet.hpp>
+#include <coronet/runtime/thread_pool.hpp>
+#include <coronet/runtime/to_thread.hpp>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+using namespace coronet;
+using namespace std::chrono_literals;
+
+TEST(ThreadsToThread, ReturnsTheResultFromAnotherThread) {
+    run([]() -> Task<void> {
+        const auto loop_thread = std::this_thread::get_id();
+        auto id = co_await to_thread::run_sync([] { return std::this_thread::get_id(); });
+        EXPECT_NE(id, loop_thread);
+        co_await to_thread::run_sync([] {});  // void
+        auto p = co_await to_thread::run_sync([] { return std::make_unique<int>(3); });
+        EXPECT_EQ(*p, 3);
+    });
+}
+
+TEST(ThreadsToThread, ExceptionPropagates) {
+    run([]() -> Task<void> {
+        EXPECT_THROW(co_await to_thread::run_sync([]() -> int { throw std::out_of_range("w"); }),
+                     std::out_of_range);
+    });
+}
+
+TEST(ThreadsToThread, WorkersBlockAllSignals) {
+    run([]() -> Task<void> {
+        const bool all_blocked = co_await to_thread::run_sync([] {
+            sigset_t mask;
+            pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+            return sigismember(&mask, SIGINT) == 1 && sigismember(&mask, SIGTERM) == 1 &&
+                   sigismember(&mask, SIGUSR1) == 1;
+        });
+        EXPECT_TRUE(all_blocked);
+    });
+}
+
+TEST(ThreadsToThread, NonCancellableWaitsThenCancelsAtNextCheckpoint) {
+    run([]() -> Task<void> {
+        std::promise<void> release;
+        auto released = release.get_future().share();
+        bool returned = false;
+        bool cancelled_after = false;
+        CancelScope scope;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                co_await scope.run([&]() -> Task<void> {
+                    const int v = co_await to_thread::run_sync([released] {
+                        released.wait();
+                        return 1;
+                    });
+                    returned = (v == 1);
+                    try {
+                        co_await sleep(0s);
+                    } catch (const Cancelled&) {
+                        cancelled_after = true;
+                        throw;
+                    }
+                }());
+            });
+            tg.spawn([&]() -> Task<void> {
+                co_await sleep(0s);
+                scope.cancel();
+                // The worker is still blocked: the task must still wait.
+                co_await sleep(1ms);
+                release.set_value();
+            });
+            co_return;
+        });
+        EXPECT_TRUE(returned);
+        EXPECT_TRUE(cancelled_after);
+        EXPECT_TRUE(scope.cancelled_caught());
+    });
+}
+
+TEST(ThreadsToThread, CancellableAbandonsTheThread) {
+    auto release = std::make_shared<std::promise<void>>();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    run([&]() -> Task<void> {
+        auto released = release->get_future().share();
+        auto r = co_await move_on_after(1ms, to_thread::run_sync(
+                                                 [released, done] {
+                                                     released.wait();
+                                                     done->store(true);
+                                                     return std::string("discarded");
+                                                 },
+                                                 {.cancellable = true}));
+        EXPECT_FALSE(r);
+        EXPECT_FALSE(done->load());
+    });
+    // The loop is gone; the abandoned thread finishes and drops its result.
+    release->set_value();
+    while (!done->load())
+        std::this_thread::yield();
+}
+
+TEST(ThreadsToThread, LimiterBoundsConcurrency) {
+    run([]() -> Task<void> {
+        CapacityLimiter limiter(2);
+        std::atomic<int> running{0};
+        std::atomic<int> peak{0};
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            for (int i = 0; i < 6; ++i) {
+                tg.spawn([&]() -> Task<void> {
+                    co_await to_thread::run_sync(
+                        [&] {
+                            const int now = ++running;
+                            int seen = peak.load();
+                            while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+                            }
+                            std::this_thread::sleep_for(1ms);
+                            --running;
+                        },
+                        {.limiter = &limiter});
+                });
+            }
+            co_return;
+        });
+        EXPECT_LE(peak.load(), 2);
+        EXPECT_EQ(limiter.borrowed_tokens(), 0u);
+        EXPECT_EQ(to_thread::current_default_thread_limiter().total_tokens(), 40u);
+    });
+}
+
+TEST(ThreadsToThread, PoolReusesIdleWorkersAndJoinsOnDestruction) {
+    std::atomic<int> ran{0};
+    {
+        ThreadPool pool(std::chrono::milliseconds(50));
+        for (int i = 0; i < 10; ++i)
+            pool.submit([&] { ++ran; });
+        EXPECT_GE(pool.thread_count(), 1u);
+    }
+    EXPECT_EQ(ran.load(), 10);
+}
