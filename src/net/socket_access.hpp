@@ -1,0 +1,21 @@
+// The net layer's private door into Socket: building one around an fd it
+// already owns, and the bookkeeping shared by the operation files.
+#pragma once
+
+#include "coronet/net/socket.hpp"
+
+namespace coronet::net::detail {
+
+struct SocketAccess {
+    // Wraps an fd that is already non-blocking and close-on-exec.
+    static Socket adopt(int fd, int family, int type, int proto) noexcept {
+        Socket s;
+        s.fd_ = fd;
+        s.family_ = family;
+        s.type_ = type;
+        s.proto_ = proto;
+        return s;
+    }
+};
+
+}  // namespace coronet::net::detail
