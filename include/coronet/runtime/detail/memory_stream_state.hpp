@@ -65,7 +65,8 @@ struct MemoryStreamState {
     std::uint64_t next_end_id = 1;
 
     static StreamWaiter<T>& waiter(ParkingLotWaiter& w) noexcept {
-        return static_cast<StreamWaiter<T>&>(static_cast<ParkingAwaiter&>(w));
+        // Both lots hold only StreamWaiter<T>s (the send and receive awaiters).
+        return static_cast<StreamWaiter<T>&>(w);
     }
 
     // Delivers `item` (moving from it) if that needs no waiting; false if it
