@@ -1,6 +1,7 @@
 // The umbrella header: everything a coronet program uses.
 #pragma once
 
+#include "coronet/version.hpp"
 #include "coronet/base/bytes.hpp"
 #include "coronet/base/errors.hpp"
 #include "coronet/runtime/cancel_scope.hpp"
