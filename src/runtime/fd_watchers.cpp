@@ -66,13 +66,19 @@ struct FdWatchers::Watch : std::enable_shared_from_this<Watch> {
 
     void run() {
         if (!owner) return;  // removed after it became ready
+        // Held here while it runs: the callback may remove (or replace) this
+        // watch, which must not destroy the closure that is executing.
+        std::function<void()> running = std::move(callback);
+        Loop& loop = owner->loop_;
         try {
-            callback();
+            running();
         } catch (...) {
-            owner->loop_.call_exception_handler(
+            loop.call_exception_handler(
                 {"exception in an fd watcher callback", std::current_exception()});
         }
-        if (owner) arm();  // the callback may have removed (or replaced) us
+        if (!owner) return;
+        callback = std::move(running);
+        arm();
     }
 };
 

@@ -43,19 +43,23 @@ TEST(ThreadsToThread, WorkersBlockAllSignals) {
 }
 
 TEST(ThreadsToThread, NonCancellableWaitsThenCancelsAtNextCheckpoint) {
-    run([]() -> Task<void> {
-        std::promise<void> release;
-        auto released = release.get_future().share();
+    // g++ 12.2 destroys a temporary with a non-trivial destructor passed as
+    // an argument inside a co_await expression twice (the lambda's captured
+    // shared_future here), so the jobs below are named locals.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    run([&]() -> Task<void> {
         bool returned = false;
         bool cancelled_after = false;
         CancelScope scope;
         co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
             tg.spawn([&]() -> Task<void> {
                 co_await scope.run([&]() -> Task<void> {
-                    const int v = co_await to_thread::run_sync([released] {
+                    auto job = [released] {
                         released.wait();
                         return 1;
-                    });
+                    };
+                    const int v = co_await to_thread::run_sync(job);
                     returned = (v == 1);
                     try {
                         co_await sleep(0s);
@@ -83,15 +87,16 @@ TEST(ThreadsToThread, NonCancellableWaitsThenCancelsAtNextCheckpoint) {
 TEST(ThreadsToThread, CancellableAbandonsTheThread) {
     auto release = std::make_shared<std::promise<void>>();
     auto done = std::make_shared<std::atomic<bool>>(false);
+    std::shared_future<void> released = release->get_future().share();
     run([&]() -> Task<void> {
-        auto released = release->get_future().share();
-        auto r = co_await move_on_after(1ms, to_thread::run_sync(
-                                                 [released, done] {
-                                                     released.wait();
-                                                     done->store(true);
-                                                     return std::string("discarded");
-                                                 },
-                                                 {.cancellable = true}));
+        // Named, not a temporary inside the co_await: g++ 12.2 destroys such
+        // temporaries twice (see the note in NonCancellableWaits... above).
+        auto job = [released, done] {
+            released.wait();
+            done->store(true);
+            return std::string("discarded");
+        };
+        auto r = co_await move_on_after(1ms, to_thread::run_sync(job, {.cancellable = true}));
         EXPECT_FALSE(r);
         EXPECT_FALSE(done->load());
     });
