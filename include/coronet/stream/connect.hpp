@@ -1,0 +1,54 @@
+// connect_tcp / connect_unix: open a connected SocketStream.
+//
+//     SocketStream tcp = co_await connect_tcp("127.0.0.1", 1234);
+//     UNIXSocketStream local = co_await connect_unix("/tmp/mysock");
+//     UNIXSocketStream abstract = co_await connect_unix("@my-service");
+//
+// connect_tcp takes a numeric IPv4/IPv6 host or "localhost" (tried as ::1,
+// then 127.0.0.1) until the net layer's resolver lands; any other name is a
+// std::invalid_argument saying so. When every address fails, one OSError
+// lists every attempt. `local_host` binds the client side first. The TLS
+// options are accepted for AnyIO's shape but not implemented yet: setting
+// any of them raises std::logic_error("TLS is not available yet").
+//
+// connect_unix takes a filesystem path, or a Linux abstract name written with
+// a leading '@' or NUL.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coronet/runtime/task.hpp"
+#include "coronet/stream/socket_stream.hpp"
+#include "coronet/stream/unix_socket_stream.hpp"
+
+namespace coronet {
+
+struct ConnectTcpOptions {
+    // Strings are borrowed: read during the call itself (the options are
+    // trivially destructible, which also sidesteps a g++ 12 bug with
+    // temporaries holding a std::string inside co_await expressions).
+    std::string_view local_host{};
+    // Stagger between attempts (RFC 8305); used once the resolver races
+    // several addresses.
+    std::chrono::milliseconds happy_eyeballs_delay{250};
+    bool tls = false;
+    const void* ssl_context = nullptr;  // placeholder until the tls layer exists
+    std::string_view tls_hostname{};
+};
+
+Task<SocketStream> connect_tcp(std::string host, int port, ConnectTcpOptions options = {});
+
+Task<UNIXSocketStream> connect_unix(std::string path);
+
+namespace stream_detail {
+// The numeric addresses `host` stands for ("" is rejected), IPv6 first.
+std::vector<net::SocketAddress> numeric_addresses(const std::string& host, int port,
+                                                  int family = AF_UNSPEC);
+// "@name" or "\0name" -> abstract; otherwise a filesystem path.
+net::SocketAddress unix_address(const std::string& path);
+}  // namespace stream_detail
+
+}  // namespace coronet
