@@ -44,12 +44,13 @@ inline std::string conformance_case_name(const ::testing::TestParamInfo<Conforma
 }  // namespace coronet::testing
 
 // Defines test suite `Name##Conformance` running every case on the fixture
-// returned by `make_fixture` (a callable returning StreamFixture).
-#define INSTANTIATE_BYTE_STREAM_CONFORMANCE(Name, make_fixture)                    \
+// returned by the callable given after the name (variadic, so a lambda with
+// commas needs no extra parentheses).
+#define INSTANTIATE_BYTE_STREAM_CONFORMANCE(Name, ...)                             \
     class Name##Conformance                                                        \
         : public ::testing::TestWithParam<::coronet::testing::ConformanceCase> {}; \
     TEST_P(Name##Conformance, Case) {                                              \
-        ::coronet::testing::run_conformance_case(GetParam(), (make_fixture)());    \
+        ::coronet::testing::run_conformance_case(GetParam(), (__VA_ARGS__)());     \
     }                                                                              \
     INSTANTIATE_TEST_SUITE_P(                                                      \
         Stream, Name##Conformance,                                                 \
