@@ -1,0 +1,119 @@
+// UDPSocket, ConnectedUDPSocket and their factories.
+#include "coronet/stream/udp_socket.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "coronet/net/socket_options.hpp"
+#include "stream/datagram_address.hpp"
+
+namespace coronet {
+namespace {
+
+void check_udp(const net::Socket& socket, const char* who) {
+    if (socket.type() != SOCK_DGRAM ||
+        (socket.family() != AF_INET && socket.family() != AF_INET6)) {
+        std::string message(who);
+        message += ": not a UDP socket (needs SOCK_DGRAM on AF_INET or AF_INET6)";
+        throw std::invalid_argument(message);
+    }
+}
+
+void check_family(int family, const char* who) {
+    if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) {
+        std::string message(who);
+        message += ": family ";
+        message += std::to_string(family);
+        message += " is not AF_INET, AF_INET6 or AF_UNSPEC";
+        throw std::invalid_argument(message);
+    }
+}
+
+// A new UDP socket for `family`, with SO_REUSEPORT when asked, bound to
+// `local` when given.
+Task<net::Socket> open_udp(int family, const net::SocketAddress* local, bool reuse_port) {
+    net::Socket socket = net::socket(family, SOCK_DGRAM);
+    if (reuse_port) net::set_reuse_port(socket, true);
+    if (local) co_await socket.bind(*local);
+    co_return socket;
+}
+
+}  // namespace
+
+UDPSocket UDPSocket::from_socket(net::Socket socket) {
+    check_udp(socket, "UDPSocket::from_socket");
+    return UDPSocket(std::move(socket));
+}
+
+Task<UDPPacket> UDPSocket::receive() {
+    net::ReceivedFrom r = co_await receive_datagram();
+    co_return UDPPacket{std::move(r.data), r.address.host(), r.address.port()};
+}
+
+Task<std::optional<UDPPacket>> UDPSocket::next() {
+    std::optional<net::ReceivedFrom> r = co_await next_datagram();
+    if (!r) co_return std::nullopt;
+    co_return UDPPacket{std::move(r->data), r->address.host(), r->address.port()};
+}
+
+Task<void> UDPSocket::sendto(BytesView data, std::string_view host, int port) {
+    const net::SocketAddress to = detail::datagram_ip_address(host, port, family());
+    co_await send_datagram(data, &to, to);
+}
+
+Task<void> UDPSocket::send(const UDPPacket& packet) {
+    co_await sendto(packet.data, packet.host, packet.port);
+}
+
+ConnectedUDPSocket ConnectedUDPSocket::from_socket(net::Socket socket) {
+    check_udp(socket, "ConnectedUDPSocket::from_socket");
+    net::SocketAddress remote = socket.getpeername();  // OSError(ENOTCONN) if not connected
+    return ConnectedUDPSocket(std::move(socket), std::move(remote));
+}
+
+Task<Bytes> ConnectedUDPSocket::receive() {
+    co_return (co_await receive_datagram()).data;
+}
+
+Task<std::optional<Bytes>> ConnectedUDPSocket::next() {
+    std::optional<net::ReceivedFrom> r = co_await next_datagram();
+    if (!r) co_return std::nullopt;
+    co_return std::move(r->data);
+}
+
+Task<void> ConnectedUDPSocket::send(BytesView data) {
+    co_await send_datagram(data, nullptr, remote_);
+}
+
+Task<UDPSocket> create_udp_socket(UDPSocketOptions options) {
+    check_family(options.family, "create_udp_socket");
+    if (options.family == AF_UNSPEC && options.local_host.empty()) {
+        throw std::invalid_argument(
+            "create_udp_socket: either the family or local_host must be given");
+    }
+    const net::SocketAddress local =
+        detail::datagram_ip_address(options.local_host, options.local_port, options.family);
+    co_return UDPSocket::from_socket(co_await open_udp(local.family(), &local, options.reuse_port));
+}
+
+Task<ConnectedUDPSocket> create_connected_udp_socket(ConnectedUDPSocketOptions options) {
+    check_family(options.family, "create_connected_udp_socket");
+    if (options.remote_host.empty()) {
+        throw std::invalid_argument("create_connected_udp_socket: remote_host is empty");
+    }
+    const net::SocketAddress remote =
+        detail::datagram_ip_address(options.remote_host, options.remote_port, options.family);
+    const bool bind_first = !options.local_host.empty() || options.local_port != 0;
+    std::optional<net::SocketAddress> local;
+    if (bind_first) {
+        local =
+            detail::datagram_ip_address(options.local_host, options.local_port, remote.family());
+    }
+    net::Socket socket =
+        co_await open_udp(remote.family(), local ? &*local : nullptr, options.reuse_port);
+    co_await socket.connect(remote);
+    co_return ConnectedUDPSocket::from_socket(std::move(socket));
+}
+
+}  // namespace coronet
