@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "coronet/base/errors.hpp"
 #include "stream/datagram_address.hpp"
 
 namespace coronet {
@@ -70,13 +71,22 @@ ConnectedUNIXDatagramSocket ConnectedUNIXDatagramSocket::from_socket(net::Socket
 }
 
 Task<Bytes> ConnectedUNIXDatagramSocket::receive() {
-    co_return (co_await receive_datagram()).data;
+    try {
+        co_return (co_await receive_datagram()).data;
+    } catch (const OSError& e) {
+        // An error reported by the peer (ECONNREFUSED): name the peer.
+        throw OSError(e.error_number(), e.operation(), remote_.to_string());
+    }
 }
 
 Task<std::optional<Bytes>> ConnectedUNIXDatagramSocket::next() {
-    std::optional<net::ReceivedFrom> r = co_await next_datagram();
-    if (!r) co_return std::nullopt;
-    co_return std::move(r->data);
+    try {
+        std::optional<net::ReceivedFrom> r = co_await next_datagram();
+        if (!r) co_return std::nullopt;
+        co_return std::move(r->data);
+    } catch (const OSError& e) {
+        throw OSError(e.error_number(), e.operation(), remote_.to_string());
+    }
 }
 
 Task<void> ConnectedUNIXDatagramSocket::send(BytesView data) {

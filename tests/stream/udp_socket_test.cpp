@@ -161,6 +161,7 @@ TEST(ConnectedUDPSocket, RefusedPeerIsOSError) {
             co_await client.receive();
         } catch (const OSError& e) {
             error = e.error_number();
+            EXPECT_EQ(e.address(), "127.0.0.1:" + std::to_string(port));
         }
         EXPECT_EQ(error, ECONNREFUSED);
         error = 0;
