@@ -50,3 +50,6 @@
 #include "coronet/stream/buffered_stream.hpp"
 #include "coronet/stream/text_stream.hpp"
 #include "coronet/stream/stapled_stream.hpp"
+#include "coronet/stream/datagram_socket_base.hpp"
+#include "coronet/stream/udp_socket.hpp"
+#include "coronet/stream/unix_datagram_socket.hpp"
