@@ -19,12 +19,17 @@ void ThreadCallBase::run_on_worker() noexcept {
     std::lock_guard lock(mutex);
     finished = true;
     if (abandoned) return;
-    // Posted under the mutex: the task cannot abandon (and so the loop cannot
-    // finish) while we are inside call_soon_threadsafe.
+    // Posted under the mutex: neither an abandon nor the delivery (both take
+    // it) can let the task, and so the loop, finish while we are inside
+    // call_soon_threadsafe.
     loop->call_soon_threadsafe([self = shared_from_this()] { self->deliver(); });
 }
 
 void ThreadCallBase::deliver() noexcept {
+    // The worker may still be inside call_soon_threadsafe (waking the
+    // driver) although we already run: wait for it to leave before the task
+    // can resume, finish, and let the loop be destroyed under its feet.
+    { std::lock_guard lock(mutex); }
     if (TaskContext* task = std::exchange(waiting, nullptr)) task->wake();
 }
 
