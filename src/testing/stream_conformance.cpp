@@ -114,7 +114,9 @@ std::uint32_t lcg(std::uint32_t& state) {
 // ------------------------------------------------------------------ cases
 
 Task<void> receive_and_send(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     co_await a->send("hello");
     expect((co_await receive_count(*b, 5)).str() == "hello", "a -> b lost data");
     co_await b->send("world!");
@@ -124,7 +126,9 @@ Task<void> receive_and_send(const StreamPairFactory& factory, const StreamTraits
 }
 
 Task<void> end_of_stream_raises(const StreamPairFactory& factory, const StreamTraits& traits) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     co_await a->send("x");
     if (traits.half_close) {
         co_await a->send_eof();
@@ -140,7 +144,9 @@ Task<void> end_of_stream_raises(const StreamPairFactory& factory, const StreamTr
 
 Task<void> half_close(const StreamPairFactory& factory, const StreamTraits& traits) {
     if (!traits.half_close) co_return;
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     co_await a->send("last");
     co_await a->send_eof();
     expect((co_await receive_count(*b, 4)).str() == "last", "data before send_eof lost");
@@ -155,7 +161,9 @@ Task<void> half_close(const StreamPairFactory& factory, const StreamTraits& trai
 }
 
 Task<void> aclose_wakes_receiver(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     bool woke = false;
     co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
         tg.spawn([&]() -> Task<void> {
@@ -171,7 +179,9 @@ Task<void> aclose_wakes_receiver(const StreamPairFactory& factory, const StreamT
 }
 
 Task<void> use_after_aclose(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     co_await b->aclose();
     co_await b->aclose();  // idempotent
     co_await expect_raises<ClosedResourceError>(b->send("x"), "send after aclose");
@@ -180,7 +190,9 @@ Task<void> use_after_aclose(const StreamPairFactory& factory, const StreamTraits
 }
 
 Task<void> concurrent_receive_is_busy(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     Bytes first;
     co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
         tg.spawn([&]() -> Task<void> { first = co_await b->receive(); });
@@ -197,7 +209,9 @@ Task<void> concurrent_receive_is_busy(const StreamPairFactory& factory, const St
 }
 
 Task<void> concurrent_send_is_busy(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     Bytes big(std::size_t{32} << 20);  // more than any socket buffer takes
     co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
         tg.spawn([&]() -> Task<void> { co_await a->send(big); });
@@ -210,7 +224,9 @@ Task<void> concurrent_send_is_busy(const StreamPairFactory& factory, const Strea
 }
 
 Task<void> peer_break_raises_broken(const StreamPairFactory& factory, const StreamTraits& traits) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     if (traits.break_connection) {
         co_await traits.break_connection(*a);
     } else {
@@ -233,7 +249,9 @@ Task<void> peer_break_raises_broken(const StreamPairFactory& factory, const Stre
 }
 
 Task<void> large_transfer_both_ways(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     const auto total = std::max<std::size_t>(
         std::size_t{1} << 20, static_cast<std::size_t>(256.0 * (1 << 20) * test_scale()));
     co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
@@ -248,7 +266,9 @@ Task<void> large_transfer_both_ways(const StreamPairFactory& factory, const Stre
 }
 
 Task<void> cancelled_receive_loses_nothing(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     const auto total = std::max<std::size_t>(
         std::size_t{256} << 10, static_cast<std::size_t>(8.0 * (1 << 20) * test_scale()));
     std::size_t cancelled = 0;
@@ -287,7 +307,9 @@ Task<void> cancelled_receive_loses_nothing(const StreamPairFactory& factory, con
 }
 
 Task<void> cancelled_send_delivers_a_prefix(const StreamPairFactory& factory, const StreamTraits&) {
-    auto [a, b] = co_await factory();
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
     const auto chunks = std::max<std::size_t>(16, static_cast<std::size_t>(64.0 * test_scale()));
     std::vector<std::size_t> length(chunks);
     std::vector<int> completed(chunks, -1);  // -1: not finished yet

@@ -12,7 +12,9 @@ using namespace std::chrono_literals;
 
 TEST(SocketStream, AttributesOfATcpConnection) {
     run([]() -> Task<void> {
-        auto [client, server] = co_await stream_test::tcp_pair("127.0.0.1");
+        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
+        auto& client = client_server_pair.first;
+        auto& server = client_server_pair.second;
         EXPECT_EQ(client.extra<attr::family>(), AF_INET);
         EXPECT_EQ(client.extra<attr::remote_address>(), server.extra<attr::local_address>());
         EXPECT_EQ(client.extra<attr::remote_port>(), server.extra<attr::local_port>());
@@ -28,7 +30,8 @@ TEST(SocketStream, AttributesOfATcpConnection) {
 
 TEST(SocketStream, MissingAttributeIsALookupError) {
     run([]() -> Task<void> {
-        auto [client, server] = co_await stream_test::unix_pair();
+        auto client_server_pair = co_await stream_test::unix_pair();
+        auto& client = client_server_pair.first;
         EXPECT_EQ(client.extra<attr::family>(), AF_UNIX);
         EXPECT_THROW(client.extra<attr::remote_port>(), TypedAttributeLookupError);
         EXPECT_FALSE(client.try_extra<attr::local_port>().has_value());
@@ -42,7 +45,9 @@ TEST(SocketStream, MissingAttributeIsALookupError) {
 
 TEST(SocketStream, ReceiveAfterPeerResetIsBroken) {
     run([]() -> Task<void> {
-        auto [client, server] = co_await stream_test::tcp_pair("127.0.0.1");
+        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
+        auto& client = client_server_pair.first;
+        auto& server = client_server_pair.second;
         co_await stream_test::reset_connection(client);
         try {
             (void)co_await server.receive();
@@ -55,7 +60,9 @@ TEST(SocketStream, ReceiveAfterPeerResetIsBroken) {
 
 TEST(SocketStream, SendSendsEverythingOfABigBuffer) {
     run([]() -> Task<void> {
-        auto [client, server] = co_await stream_test::unix_pair();
+        auto client_server_pair = co_await stream_test::unix_pair();
+        auto& client = client_server_pair.first;
+        auto& server = client_server_pair.second;
         Bytes big(std::size_t{8} << 20);
         for (std::size_t i = 0; i < big.size(); ++i)
             big[i] = static_cast<std::byte>(i * 31);
@@ -77,7 +84,8 @@ TEST(SocketStream, SendSendsEverythingOfABigBuffer) {
 
 TEST(SocketStream, ReceiveOfZeroBytesIsRejected) {
     run([]() -> Task<void> {
-        auto [client, server] = co_await stream_test::unix_pair();
+        auto client_server_pair = co_await stream_test::unix_pair();
+        auto& client = client_server_pair.first;
         EXPECT_THROW((void)co_await client.receive(0), std::invalid_argument);
     });
 }

@@ -11,7 +11,9 @@ using coronet::testing::create_memory_byte_stream_pair;
 
 TEST(BufferedByteReceiveStream, ReceiveExactlyAndUntil) {
     run([]() -> Task<void> {
-        auto [a, b] = create_memory_byte_stream_pair();
+        auto a_b_pair = create_memory_byte_stream_pair();
+        auto& a = a_b_pair.first;
+        auto& b = a_b_pair.second;
         BufferedByteReceiveStream in(*b);
         co_await a->send("GET / HTTP/1.0\r\nHost: x\r\n\r\n12345");
         EXPECT_EQ((co_await in.receive_until("\r\n", 100)).str(), "GET / HTTP/1.0");
@@ -40,7 +42,9 @@ TEST(BufferedByteReceiveStream, ReceiveExactlyAndUntil) {
 
 TEST(BufferedByteReceiveStream, DelimiterNotFoundPastTheLimit) {
     run([]() -> Task<void> {
-        auto [a, b] = create_memory_byte_stream_pair();
+        auto a_b_pair = create_memory_byte_stream_pair();
+        auto& a = a_b_pair.first;
+        auto& b = a_b_pair.second;
         BufferedByteReceiveStream in(*b);
         co_await a->send("0123456789\n");
         EXPECT_THROW((void)co_await in.receive_until("\n", 5), DelimiterNotFound);
@@ -55,7 +59,9 @@ TEST(BufferedByteReceiveStream, DelimiterNotFoundPastTheLimit) {
 
 TEST(TextStream, MultibyteCharactersAreNeverSplit) {
     run([]() -> Task<void> {
-        auto [a, b] = create_memory_byte_stream_pair();
+        auto a_b_pair = create_memory_byte_stream_pair();
+        auto& a = a_b_pair.first;
+        auto& b = a_b_pair.second;
         TextStream text(*b);
         const std::string s = "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80";  // héllo € 😀
         std::string got;
@@ -81,7 +87,9 @@ TEST(TextStream, MultibyteCharactersAreNeverSplit) {
 
 TEST(TextStream, InvalidUtf8IsAClearError) {
     run([]() -> Task<void> {
-        auto [a, b] = create_memory_byte_stream_pair();
+        auto a_b_pair = create_memory_byte_stream_pair();
+        auto& a = a_b_pair.first;
+        auto& b = a_b_pair.second;
         TextStream text(*b);
         co_await a->send("ok\xFFno");
         EXPECT_THROW((void)co_await text.receive(), UnicodeDecodeError);
@@ -90,7 +98,9 @@ TEST(TextStream, InvalidUtf8IsAClearError) {
         EXPECT_THROW(utf8_complete_prefix("\xC0\x80"), UnicodeDecodeError);      // overlong
         EXPECT_EQ(utf8_complete_prefix("a\xE2\x82"), 1u);                        // incomplete
         // The stream ends inside a character.
-        auto [c, d] = create_memory_byte_stream_pair();
+        auto c_d_pair = create_memory_byte_stream_pair();
+        auto& c = c_d_pair.first;
+        auto& d = c_d_pair.second;
         TextReceiveStream in(*d);
         co_await c->send("\xE2\x82");
         co_await c->send_eof();
@@ -100,8 +110,12 @@ TEST(TextStream, InvalidUtf8IsAClearError) {
 
 TEST(StapledByteStream, SendsOnOneReceivesOnTheOther) {
     run([]() -> Task<void> {
-        auto [out_a, out_b] = create_memory_byte_stream_pair();
-        auto [in_a, in_b] = create_memory_byte_stream_pair();
+        auto out_a_out_b_pair = create_memory_byte_stream_pair();
+        auto& out_a = out_a_out_b_pair.first;
+        auto& out_b = out_a_out_b_pair.second;
+        auto in_a_in_b_pair = create_memory_byte_stream_pair();
+        auto& in_a = in_a_in_b_pair.first;
+        auto& in_b = in_a_in_b_pair.second;
         auto* peer_out = out_b.get();
         auto* peer_in = in_a.get();
         StapledByteStream both(std::move(out_a), std::move(in_b));

@@ -128,14 +128,18 @@ TEST(UnixListener, ModeAndAbstractNamesAndBadInput) {
 
 TEST(UnixSocketStream, SendAndReceiveFdsOfFilesAndSockets) {
     run([]() -> Task<void> {
-        auto [client, server] = co_await stream_test::unix_pair();
+        auto client_server_pair = co_await stream_test::unix_pair();
+        auto& client = client_server_pair.first;
+        auto& server = client_server_pair.second;
         std::string tmpl = "/tmp/coronet-fd-XXXXXX";
         const int file = ::mkostemp(tmpl.data(), O_CLOEXEC);
         CO_ASSERT((file) >= (0));
         ::unlink(tmpl.c_str());
         CO_ASSERT((::write(file, "Test file", 9)) == (9));
         ::lseek(file, 0, SEEK_SET);
-        auto [x, y] = net::socketpair();
+        auto x_y_pair = net::socketpair();
+        auto& x = x_y_pair.first;
+        auto& y = x_y_pair.second;
         co_await server.send_fds("this message is ignored", std::array{file, x.fileno()});
         ::close(file);
         ReceivedFds got = co_await client.receive_fds(64, 2);
@@ -182,7 +186,9 @@ TEST(UnixSocketStream, ReferenceFdPassingExample) {
                 });
             });
             UNIXSocketStream client = co_await connect_unix(sock);
-            auto [message, fds] = co_await client.receive_fds(0, 1);
+            ReceivedFds received = co_await client.receive_fds(0, 1);
+            auto& message = received.message;
+            auto& fds = received.fds;
             EXPECT_TRUE(message.empty());
             CO_ASSERT((fds.size()) == (1u));
             FILE* f = ::fdopen(fds[0].release(), "r");

@@ -15,7 +15,9 @@ namespace {
 StreamFixture memory_fixture() {
     StreamFixture f;
     f.factory = []() -> Task<StreamPair> {
-        auto [a, b] = coronet::testing::create_memory_byte_stream_pair();
+        auto a_b_pair = coronet::testing::create_memory_byte_stream_pair();
+        auto& a = a_b_pair.first;
+        auto& b = a_b_pair.second;
         co_return StreamPair{std::move(a), std::move(b)};
     };
     return f;
@@ -27,7 +29,9 @@ INSTANTIATE_BYTE_STREAM_CONFORMANCE(Memory, memory_fixture);
 
 TEST(MemoryByteStream, SendWaitsForRoomOnceTheBufferIsFull) {
     run([]() -> Task<void> {
-        auto [a, b] = coronet::testing::create_memory_byte_stream_pair(4);
+        auto a_b_pair = coronet::testing::create_memory_byte_stream_pair(4);
+        auto& a = a_b_pair.first;
+        auto& b = a_b_pair.second;
         bool sent = false;
         co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
             tg.spawn([&]() -> Task<void> {
