@@ -53,3 +53,5 @@
 #include "coronet/stream/datagram_socket_base.hpp"
 #include "coronet/stream/udp_socket.hpp"
 #include "coronet/stream/unix_datagram_socket.hpp"
+#include "coronet/net/resolver.hpp"
+#include "coronet/net/open_tcp_socket.hpp"
