@@ -26,16 +26,12 @@ using net_test::unanswering_listener;
 
 namespace {
 
-// ASSERT_* returns void, which a coroutine body cannot: these check like
-// EXPECT_* and return whether to go on (the caller co_returns if not).
+// ASSERT_* returns void, which a coroutine body cannot: this checks like
+// EXPECT_EQ and returns whether to go on (the caller co_returns if not).
 template <class A, class B>
 bool check_eq(const A& a, const B& b) {
     EXPECT_EQ(a, b);
     return a == b;
-}
-inline bool check_true(bool value) {
-    EXPECT_TRUE(value);
-    return value;
 }
 
 // A MockClock loop that waits up to 50 ms of real time for I/O before it
