@@ -199,7 +199,8 @@ Task<NameInfo> Resolver::getnameinfo(SocketAddress address, int flags) {
 
 Task<std::vector<AddressInfo>> SystemResolver::getaddrinfo(AddressQuery query) {
     // The lambda owns its query: an abandoned (cancelled) call's thread must
-    // not touch anything of the task's.
+    // not touch anything of the task's. Not a coroutine: g++ 12 destroys a
+    // capturing lambda temporary built inside a co_await expression twice.
     return to_thread::run_sync([query = std::move(query)] { return blocking_getaddrinfo(query); },
                                {.cancellable = true});
 }
