@@ -8,7 +8,8 @@
 #   release/<backend>         ctest once per backend in RELEASE_BACKENDS
 #   build asan                ASan+UBSan build
 #   asan/<backend>            ctest once per backend in ASAN_BACKENDS (CORONET_TEST_SCALE=0.1)
-#   build clang               clang++-14 build of library, tests and examples (no run)
+#   build clang               clang++-14 build of the library and examples (no run;
+#                             the tests already run under two g++ builds)
 #   build tsan, tsan/<b>      only with RUN_TSAN=1: the tests labelled `threads`
 # The last line is "<N> passed, <M> failed": N counts ctest tests passed over
 # all phases; M counts failed tests plus one per phase that failed outright.
