@@ -193,6 +193,12 @@ TEST(Serve, TwoThousandConcurrentClients) {
 }
 
 TEST(Serve, AcceptSurvivesFdExhaustionWithoutSpinning) {
+#if defined(__SANITIZE_ADDRESS__)
+    // UBSan's vptr check probes memory through a pipe (sanitizer_common's
+    // IsAccessibleMemoryRange); with no fd left that fails and every virtual
+    // call is reported as "invalid vptr". The plain builds cover this test.
+    GTEST_SKIP() << "fd exhaustion confuses the sanitizers' vptr check";
+#endif
     run([]() -> Task<void> {
         auto listener = co_await create_tcp_listener({.local_host = "127.0.0.1"});
         const int port = listener.extra<attr::local_port>();
