@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "coronet/base/errors.hpp"
+#include "coronet/net/open_tcp_socket.hpp"
+#include "coronet/net/resolver.hpp"
 
 namespace coronet {
 namespace stream_detail {
@@ -53,34 +55,18 @@ namespace {
 
 // Plain parameters: g++ 12 mis-copies an aggregate parameter holding a
 // std::string into a coroutine frame.
-Task<SocketStream> connect_addresses(std::string host, int port,
-                                     std::vector<net::SocketAddress> addresses,
-                                     std::vector<net::SocketAddress> locals) {
-    std::string attempts;
-    int last_errno = ECONNREFUSED;
-    for (const auto& address : addresses) {
-        net::Socket socket = net::socket(address.family(), SOCK_STREAM);
-        try {
-            if (!locals.empty()) {
-                bool bound = false;
-                for (const auto& local : locals) {
-                    if (local.family() != address.family()) continue;
-                    co_await socket.bind(local);
-                    bound = true;
-                    break;
-                }
-                if (!bound) continue;  // no local address of this family
-            }
-            co_await socket.connect(address);
-            co_return SocketStream(std::move(socket));
-        } catch (const OSError& error) {
-            last_errno = error.error_number();
-            if (!attempts.empty()) attempts += "; ";
-            attempts += address.to_string() + " (" + error.code().message() + ")";
-        }
+Task<SocketStream> connect_by_name(std::string host, int port, std::string local_host,
+                                   std::chrono::milliseconds happy_eyeballs_delay) {
+    net::OpenTcpSocketOptions options;
+    options.happy_eyeballs_delay = std::chrono::duration_cast<Duration>(happy_eyeballs_delay);
+    if (!local_host.empty()) {
+        auto local = co_await net::getaddrinfo(local_host, 0, 0, SOCK_STREAM);
+        if (local.empty())
+            throw std::invalid_argument("local_host " + local_host + " has no address");
+        options.local_address = local.front().address;
     }
-    if (attempts.empty()) attempts = "no address of the local host's family";
-    throw_os_error(last_errno, "connect_tcp", host + ":" + std::to_string(port) + ": " + attempts);
+    net::Socket socket = co_await net::open_tcp_socket(std::move(host), port, options);
+    co_return SocketStream(std::move(socket));
 }
 
 }  // namespace
@@ -89,11 +75,11 @@ Task<SocketStream> connect_tcp(std::string host, int port, ConnectTcpOptions opt
     if (options.tls || options.ssl_context || !options.tls_hostname.empty()) {
         throw std::logic_error("connect_tcp: TLS is not available yet");
     }
-    auto addresses = stream_detail::numeric_addresses(host, port);
-    std::vector<net::SocketAddress> locals;
-    if (!options.local_host.empty())
-        locals = stream_detail::numeric_addresses(std::string(options.local_host), 0);
-    return connect_addresses(std::move(host), port, std::move(addresses), std::move(locals));
+    if (port < 0 || port > 65535) {
+        throw std::invalid_argument("port " + std::to_string(port) + " is outside 0..65535");
+    }
+    return connect_by_name(std::move(host), port, std::string(options.local_host),
+                           options.happy_eyeballs_delay);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <netinet/tcp.h>
 
+#include <coronet/net/open_tcp_socket.hpp>
 #include <coronet/net/socket_options.hpp>
 
 #include "stream/stream_test_support.hpp"
@@ -90,7 +91,7 @@ TEST(SocketStream, ReceiveOfZeroBytesIsRejected) {
     });
 }
 
-TEST(ConnectTcp, RefusedListsTheAttempt) {
+TEST(ConnectTcp, RefusedListsEveryAttempt) {
     run([]() -> Task<void> {
         // A port that was just free: bind, read it, close.
         int port;
@@ -102,12 +103,27 @@ TEST(ConnectTcp, RefusedListsTheAttempt) {
         try {
             (void)co_await connect_tcp("127.0.0.1", port);
             ADD_FAILURE() << "connect to a closed port succeeded";
-        } catch (const OSError& e) {
-            EXPECT_EQ(e.error_number(), ECONNREFUSED);
+        } catch (const net::ConnectError& e) {
+            CO_ASSERT(e.attempts().size() == 1u);
+            EXPECT_EQ(e.attempts()[0].error_number, ECONNREFUSED);
             EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)),
                       std::string::npos)
                 << e.what();
         }
+    });
+}
+
+TEST(ConnectTcp, HappyEyeballsFallsBackToTheFamilyThatListens) {
+    run([]() -> Task<void> {
+        // Only IPv4 listens: "localhost" tries ::1 (refused) and 127.0.0.1.
+        auto listener = co_await create_tcp_listener({.local_host = "127.0.0.1"});
+        const int port = listener.extra<attr::local_port>();
+        SocketStream client = co_await connect_tcp("localhost", port);
+        SocketStream server = co_await listener.accept();
+        EXPECT_EQ(client.extra<attr::family>(), AF_INET);
+        co_await client.send("v4");
+        EXPECT_EQ((co_await server.receive()).str(), "v4");
+        co_await listener.aclose();
     });
 }
 
@@ -135,12 +151,6 @@ TEST(ConnectTcp, BadInputIsAClearError) {
     run([]() -> Task<void> {
         EXPECT_THROW((void)co_await connect_tcp("127.0.0.1", 65536), std::invalid_argument);
         EXPECT_THROW((void)co_await connect_tcp("127.0.0.1", -1), std::invalid_argument);
-        try {
-            (void)co_await connect_tcp("example.invalid", 80);
-            ADD_FAILURE();
-        } catch (const std::invalid_argument& e) {
-            EXPECT_NE(std::string(e.what()).find("resolver"), std::string::npos);
-        }
         try {
             (void)co_await connect_tcp("127.0.0.1", 80, {.tls = true});
             ADD_FAILURE();

@@ -4,10 +4,13 @@
 //     UNIXSocketStream local = co_await connect_unix("/tmp/mysock");
 //     UNIXSocketStream abstract = co_await connect_unix("@my-service");
 //
-// connect_tcp takes a numeric IPv4/IPv6 host or "localhost" (tried as ::1,
-// then 127.0.0.1) until the net layer's resolver lands; any other name is a
-// std::invalid_argument saying so. When every address fails, one OSError
-// lists every attempt. `local_host` binds the client side first. The TLS
+// connect_tcp resolves `host` (getaddrinfo on the worker pool; numeric hosts
+// need no lookup) and races the addresses with happy eyeballs (RFC 8305:
+// the resolver's first address first, families interleaved, the next
+// attempt after `happy_eyeballs_delay` or at once when one fails), through
+// net::open_tcp_socket. When every attempt fails it raises one
+// net::ConnectError listing them all; a failed lookup raises net::GaiError.
+// `local_host` (resolved the same way) binds the client side first. The TLS
 // options are accepted for AnyIO's shape but not implemented yet: setting
 // any of them raises std::logic_error("TLS is not available yet").
 //
@@ -31,8 +34,7 @@ struct ConnectTcpOptions {
     // trivially destructible, which also sidesteps a g++ 12 bug with
     // temporaries holding a std::string inside co_await expressions).
     std::string_view local_host{};
-    // Stagger between attempts (RFC 8305); used once the resolver races
-    // several addresses.
+    // Stagger between connection attempts (RFC 8305).
     std::chrono::milliseconds happy_eyeballs_delay{250};
     bool tls = false;
     const void* ssl_context = nullptr;  // placeholder until the tls layer exists
