@@ -1,5 +1,7 @@
 #include "coronet/stream/create_listener.hpp"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "coronet/base/errors.hpp"
+#include "coronet/net/resolver.hpp"
 #include "coronet/net/socket_options.hpp"
 #include "coronet/stream/connect.hpp"
 
@@ -65,6 +68,30 @@ Task<MultiListener<SocketStream>> tcp_listener(std::vector<net::SocketAddress> a
     co_return MultiListener<SocketStream>(std::move(listeners));
 }
 
+bool is_numeric_host(const std::string& host) {
+    in6_addr scratch{};
+    const std::string bare = host.substr(0, host.find('%'));
+    return ::inet_pton(AF_INET, host.c_str(), &scratch) == 1 ||
+           ::inet_pton(AF_INET6, bare.c_str(), &scratch) == 1;
+}
+
+// A host name: every address getaddrinfo gives for it (duplicates dropped).
+Task<MultiListener<SocketStream>> resolve_and_listen(std::string host, int port, int family,
+                                                     int backlog, bool reuse_port) {
+    auto infos = co_await net::getaddrinfo(host, port, family, SOCK_STREAM, 0, AI_PASSIVE);
+    std::vector<net::SocketAddress> addresses;
+    for (const auto& info : infos) {
+        if (info.family != AF_INET && info.family != AF_INET6) continue;
+        if (std::find(addresses.begin(), addresses.end(), info.address) != addresses.end())
+            continue;
+        addresses.push_back(info.address);
+    }
+    if (addresses.empty()) {
+        throw std::invalid_argument("create_tcp_listener: " + host + " has no IP address");
+    }
+    co_return co_await tcp_listener(std::move(addresses), port, backlog, reuse_port);
+}
+
 }  // namespace
 
 Task<MultiListener<SocketStream>> create_tcp_listener(TcpListenerOptions options) {
@@ -79,9 +106,14 @@ Task<MultiListener<SocketStream>> create_tcp_listener(TcpListenerOptions options
         if (options.family != AF_INET6) {
             addresses.push_back(net::SocketAddress::ipv4("", options.local_port));
         }
-    } else {
+    } else if (options.local_host == "localhost" ||
+               is_numeric_host(std::string(options.local_host))) {
         addresses = stream_detail::numeric_addresses(std::string(options.local_host),
                                                      options.local_port, options.family);
+    } else {
+        (void)stream_detail::numeric_addresses("localhost", options.local_port, options.family);
+        return resolve_and_listen(std::string(options.local_host), options.local_port,
+                                  options.family, backlog, options.reuse_port);
     }
     return tcp_listener(std::move(addresses), options.local_port, backlog, options.reuse_port);
 }

@@ -7,8 +7,8 @@
 // create_tcp_listener binds every address of `local_host` as one
 // MultiListener: no host means both 0.0.0.0 and :: (the IPv6 socket with
 // IPV6_V6ONLY, so the two do not collide), "localhost" means 127.0.0.1 and
-// ::1 (an IPv6-less kernel is tolerated), a numeric host means itself; other
-// names are a std::invalid_argument for now (not resolved yet). With
+// ::1 (an IPv6-less kernel is tolerated), a numeric host means itself, and
+// any other name every address getaddrinfo (AI_PASSIVE) gives for it. With
 // local_port 0 the first socket picks a free port and the others reuse it.
 // SO_REUSEADDR is always set; reuse_port sets SO_REUSEPORT. The backlog is
 // clamped by the kernel (net.core.somaxconn).
