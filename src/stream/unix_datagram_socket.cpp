@@ -60,7 +60,7 @@ std::string UNIXDatagramSocket::local_path() const {
 
 ConnectedUNIXDatagramSocket::ConnectedUNIXDatagramSocket(net::Socket socket,
                                                          net::SocketAddress remote)
-    : DatagramSocketBase(std::move(socket)),
+    : DatagramSocketBase(std::move(socket), /*connected=*/true),
       remote_(std::move(remote)),
       remote_path_(detail::datagram_unix_path(remote_)) {}
 

@@ -186,3 +186,20 @@ TEST(ConnectedUDPSocket, MissingRemoteHost) {
         EXPECT_THROW(ConnectedUDPSocket::from_socket(net::socket(AF_INET, SOCK_DGRAM)), OSError);
     });
 }
+
+TEST(UDPSocket, TypedAttributes) {
+    run([]() -> Task<void> {
+        UDPSocket server = co_await create_udp_socket({.local_host = "127.0.0.1"});
+        ConnectedUDPSocket client = co_await create_connected_udp_socket(
+            {.remote_host = "127.0.0.1", .remote_port = server.local_port()});
+        EXPECT_EQ(server.extra<attr::local_port>(), server.local_port());
+        EXPECT_EQ(server.extra<attr::family>(), AF_INET);
+        EXPECT_EQ(server.extra<attr::raw_socket>(), &server.raw_socket());
+        EXPECT_FALSE(server.try_extra<attr::remote_address>());  // not connected
+        EXPECT_EQ(client.extra<attr::remote_port>(), server.local_port());
+        EXPECT_EQ(client.extra<attr::remote_address>(), client.remote_address());
+        EXPECT_EQ(client.extra<attr::local_address>(), client.local_address());
+        co_await client.aclose();
+        EXPECT_THROW(client.extra<attr::local_port>(), TypedAttributeLookupError);
+    });
+}

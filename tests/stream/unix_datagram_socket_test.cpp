@@ -227,3 +227,17 @@ TEST(ConnectedUNIXDatagramSocket, SenderWaitsWhileTheQueueIsFull) {
         });
     });
 }
+
+TEST(UNIXDatagramSocket, TypedAttributes) {
+    const std::string path = abstract("coronet-dgram-attr-");
+    run([&]() -> Task<void> {
+        UNIXDatagramSocket server = co_await create_unix_datagram_socket({.local_path = path});
+        ConnectedUNIXDatagramSocket client =
+            co_await create_connected_unix_datagram_socket({.remote_path = path});
+        EXPECT_EQ(server.extra<attr::family>(), AF_UNIX);
+        EXPECT_EQ(server.extra<attr::local_address>(),
+                  net::SocketAddress::unix_abstract(path.substr(1)));
+        EXPECT_FALSE(server.try_extra<attr::local_port>());  // IP sockets only
+        EXPECT_EQ(client.extra<attr::remote_address>(), server.local_address());
+    });
+}

@@ -31,6 +31,7 @@
 
 #include <sys/socket.h>
 
+#include <any>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -39,10 +40,14 @@
 #include "coronet/net/socket.hpp"
 #include "coronet/net/socket_address.hpp"
 #include "coronet/runtime/task.hpp"
+#include "coronet/stream/typed_attributes.hpp"
 
 namespace coronet {
 
-class DatagramSocketBase {
+// Also a TypedAttributeProvider, as AnyIO's sockets are:
+// udp.extra<attr::local_port>(), dg.extra<attr::raw_socket>(), ... (the
+// remote ones on connected sockets; nothing once closed).
+class DatagramSocketBase : public TypedAttributeProvider {
   public:
     // The largest datagram a UDP socket can receive (its receive buffer).
     static constexpr std::size_t kMaxUDPPayload = 65536;
@@ -69,9 +74,14 @@ class DatagramSocketBase {
     net::Socket& raw_socket() noexcept { return socket_; }
     const net::Socket& raw_socket() const noexcept { return socket_; }
 
+    std::any extra_attribute(AttributeId id) const override {
+        return socket_attribute(socket_, id, connected_);
+    }
+
   protected:
-    explicit DatagramSocketBase(net::Socket socket) noexcept : socket_(std::move(socket)) {}
-    ~DatagramSocketBase() = default;
+    explicit DatagramSocketBase(net::Socket socket, bool connected = false) noexcept
+        : socket_(std::move(socket)), connected_(connected) {}
+    ~DatagramSocketBase() override = default;
 
     // One whole datagram and its sender (AF_UNSPEC/unnamed when there is
     // none); the rules above.
@@ -91,6 +101,7 @@ class DatagramSocketBase {
     // UDP receives land here, then move into a buffer of the datagram's size
     // (a 64 KiB buffer per packet would pin that much per queued packet).
     std::unique_ptr<std::byte[]> scratch_;
+    bool connected_ = false;
     bool receiving_ = false;
 };
 

@@ -118,7 +118,7 @@ class ConnectedUDPSocket : public DatagramSocketBase {
 
   private:
     ConnectedUDPSocket(net::Socket socket, net::SocketAddress remote) noexcept
-        : DatagramSocketBase(std::move(socket)), remote_(std::move(remote)) {}
+        : DatagramSocketBase(std::move(socket), /*connected=*/true), remote_(std::move(remote)) {}
 
     net::SocketAddress remote_;
 };
