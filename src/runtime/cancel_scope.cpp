@@ -54,6 +54,11 @@ void CancelScope::enter(detail::TaskContext& task) {
     }
 }
 
+void CancelScope::open_as_root(Loop& loop) noexcept {
+    entered_ = true;
+    loop_ = &loop;
+}
+
 bool CancelScope::leave(bool cancelled_in_flight) noexcept {
     disarm_timer();
     release(*owner_);

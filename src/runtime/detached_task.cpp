@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "coronet/base/errors.hpp"
 #include "coronet/runtime/loop.hpp"
 
 namespace coronet::detail {
@@ -11,6 +12,15 @@ struct DetachedTask final : TaskContext, RootObserver {
     std::coroutine_handle<> root;
 
     void root_finished(std::exception_ptr error) noexcept override {
+        loop->release_detached(*this);
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const Cancelled&) {
+                error = nullptr;  // the loop's own shutdown cancelled it
+            } catch (...) {
+            }
+        }
         if (error) {
             loop->call_exception_handler({"exception in a detached task", std::move(error)});
         }
@@ -31,6 +41,7 @@ void spawn_detached(Loop& loop, Task<void> task) {
     context->root = handle;
     context->loop = &loop;
     context->resume_point = handle;
+    loop.adopt_detached(*context);
     handle.promise().mark_started();
     handle.promise().set_observer(context);
     loop.schedule(*context);

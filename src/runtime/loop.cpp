@@ -65,9 +65,16 @@ Loop::Loop(LoopOptions options) : Loop(backend::make_driver(options.driver)) {}
 Loop::Loop(std::unique_ptr<backend::Driver> driver)
     : driver_(std::move(driver)), owner_(std::this_thread::get_id()) {
     if (!driver_) throw std::invalid_argument("Loop: the driver must not be null");
+    detached_scope_.open_as_root(*this);
 }
 
 Loop::~Loop() {
+    finish_detached_tasks();
+    {
+        // A thread still inside call_soon_threadsafe holds this mutex while it
+        // wakes the driver: wait for it before the driver goes away.
+        std::lock_guard lock(threadsafe_mutex_);
+    }
     // Tasks cannot outlive run_until_complete (structured concurrency), but
     // callbacks scheduled and never run are ours to free.
     while (detail::Runnable* r = ready_head_) {
@@ -119,6 +126,32 @@ void Loop::run_main(detail::TaskContext& main_task, const bool& finished) {
     } catch (...) {
         leave();
         throw;
+    }
+    leave();
+}
+
+void Loop::adopt_detached(detail::TaskContext& task) noexcept {
+    detached_scope_.adopt(task);
+    ++detached_tasks_;
+}
+
+void Loop::release_detached(detail::TaskContext& task) noexcept {
+    detached_scope_.release(task);
+    --detached_tasks_;
+}
+
+void Loop::finish_detached_tasks() noexcept {
+    if (detached_tasks_ == 0 || running_ || tl_loop) return;
+    detached_scope_.cancel();
+    try {
+        enter();
+        while (detached_tasks_ > 0)
+            run_once();
+    } catch (...) {
+        // The driver failed while draining: nothing more can run; what is
+        // left is reported rather than silently abandoned.
+        default_exception_handler(
+            {"loop destroyed with detached tasks still running", std::current_exception()});
     }
     leave();
 }
@@ -180,10 +213,10 @@ void Loop::call_soon(std::function<void()> fn) {
 }
 
 void Loop::call_soon_threadsafe(std::function<void()> fn) {
-    {
-        std::lock_guard lock(threadsafe_mutex_);
-        threadsafe_calls_.push_back(std::move(fn));
-    }
+    // wake() runs under the mutex so the loop cannot drain the call, finish
+    // and destroy the driver while this thread is still inside wake().
+    std::lock_guard lock(threadsafe_mutex_);
+    threadsafe_calls_.push_back(std::move(fn));
     threadsafe_pending_.store(true, std::memory_order_release);
     driver_->wake();
 }

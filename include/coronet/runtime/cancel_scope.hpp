@@ -71,6 +71,9 @@ class CancelScope {
     // catches it (it does when it was itself cancelled).
     void enter(detail::TaskContext& task);
     bool leave(bool cancelled_in_flight) noexcept;
+    // Opens the scope with no owning task: the loop's scope for detached
+    // tasks, which it cancels when the loop is destroyed.
+    void open_as_root(Loop& loop) noexcept;
     // Attaches a spawned task (a group's child) to this scope.
     void adopt(detail::TaskContext& task) noexcept;
     void release(detail::TaskContext& task) noexcept;

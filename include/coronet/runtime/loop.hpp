@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "coronet/backend/driver.hpp"
+#include "coronet/runtime/cancel_scope.hpp"
 #include "coronet/runtime/detail/task_context.hpp"
 #include "coronet/runtime/task.hpp"
 
@@ -79,6 +80,11 @@ class Loop {
 
     // --- for the runtime's awaitables ---
     void schedule(detail::Runnable& runnable) noexcept;
+    // Tasks with no parent group (from_thread::run, EventLoop::create_task)
+    // live in this scope; destroying the loop cancels them and runs the loop
+    // until they have finished, so none outlives it.
+    void adopt_detached(detail::TaskContext& task) noexcept;
+    void release_detached(detail::TaskContext& task) noexcept;
 
   private:
     struct MainTask;
@@ -88,12 +94,15 @@ class Loop {
     void drain_threadsafe();
     void enter();
     void leave() noexcept;
+    void finish_detached_tasks() noexcept;
 
     std::unique_ptr<backend::Driver> driver_;
     detail::Runnable* ready_head_ = nullptr;
     detail::Runnable* ready_tail_ = nullptr;
     std::thread::id owner_;
     bool running_ = false;
+    CancelScope detached_scope_;
+    std::size_t detached_tasks_ = 0;
     ExceptionHandler exception_handler_;
 
     std::mutex threadsafe_mutex_;
