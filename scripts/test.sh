@@ -10,13 +10,13 @@
 #   asan/<backend>            ctest once per backend in ASAN_BACKENDS (CORONET_TEST_SCALE=0.1)
 #   build clang               clang++-14 build of the library and examples (no run;
 #                             the tests already run under two g++ builds)
-#   build tsan, tsan/<b>      only with RUN_TSAN=1: the tests labelled `threads`
+#   build tsan, tsan/<b>      ThreadSanitizer on the tests labelled `threads`
 # The last line is "<N> passed, <M> failed": N counts ctest tests passed over
 # all phases; M counts failed tests plus one per phase that failed outright.
 # The exit status is non-zero when anything failed.
 #
 # Tuning (environment): JOBS (default nproc), RELEASE_BACKENDS ("epoll io_uring"),
-# ASAN_BACKENDS ("io_uring epoll"), RUN_CLANG (1), RUN_TSAN (0),
+# ASAN_BACKENDS ("io_uring epoll"), RUN_CLANG (1), RUN_TSAN (1),
 # TSAN_BACKENDS ("epoll io_uring").
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -30,7 +30,7 @@ RELEASE_BACKENDS=${RELEASE_BACKENDS:-"epoll io_uring"}
 ASAN_BACKENDS=${ASAN_BACKENDS:-"io_uring epoll"}
 TSAN_BACKENDS=${TSAN_BACKENDS:-"epoll io_uring"}
 RUN_CLANG=${RUN_CLANG:-1}
-RUN_TSAN=${RUN_TSAN:-0}
+RUN_TSAN=${RUN_TSAN:-1}
 
 # Labels that do not depend on the backend run once, in the "checks" phase.
 STATIC_LABELS='^(headers|layering|consumer)$'
@@ -53,12 +53,16 @@ finish_phase() {  # finish_phase <name> <start seconds> <status>
     summary+=("$line")
 }
 
-# build <preset>: configure and build; output goes to build/logs/build-<preset>.log.
+# build <preset> [target...]: configure and build (everything, or just the
+# targets named); output goes to build/logs/build-<preset>.log.
 build() {
     local preset=$1 start=$SECONDS status=0 log="$LOG_DIR/build-$1.log"
+    shift
+    local targets=()
+    [ $# -gt 0 ] && targets=(--target "$@")
     echo "=== build $preset"
-    { cmake --preset "$preset" && cmake --build --preset "$preset" -j "$JOBS"; } >"$log" 2>&1 ||
-        status=$?
+    { cmake --preset "$preset" && cmake --build --preset "$preset" -j "$JOBS" "${targets[@]}"; } \
+        >"$log" 2>&1 || status=$?
     if [ $status -ne 0 ]; then
         echo "--- last lines of $log:"
         tail -n 60 "$log"
@@ -112,8 +116,14 @@ if [ "$RUN_CLANG" = 1 ]; then
     build clang
 fi
 
-# --- tsan: the tests labelled threads (opt-in for now) -----------------------
-if [ "$RUN_TSAN" = 1 ] && build tsan; then
+# --- tsan: the tests labelled threads ---------------------------------------
+# Only the *_threads executables are built: they are all the label selects.
+tsan_targets=()
+for dir in tests/*/; do
+    layer=$(basename "$dir")
+    compgen -G "tests/$layer/*thread*.cpp" >/dev/null && tsan_targets+=("test_${layer}_threads")
+done
+if [ "$RUN_TSAN" = 1 ] && [ ${#tsan_targets[@]} -gt 0 ] && build tsan "${tsan_targets[@]}"; then
     for backend in $TSAN_BACKENDS; do
         CORONET_BACKEND=$backend run_ctest "tsan/$backend" tsan -L threads
     done
