@@ -1,6 +1,6 @@
 // The reference's connected UDP client: sends one datagram and exits.
 //
-//     udp_send HOST PORT MESSAGE     (HOST: numeric, or localhost)
+//     udp_send HOST PORT MESSAGE     (HOST: a name or a numeric address)
 //
 // The Python original (AnyIO):
 //     async with await create_connected_udp_socket(remote_host='hostname', remote_port=1234) as

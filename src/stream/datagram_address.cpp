@@ -6,8 +6,10 @@
 
 #include <cerrno>
 #include <stdexcept>
+#include <vector>
 
 #include "coronet/base/errors.hpp"
+#include "coronet/net/resolver.hpp"
 
 namespace coronet::detail {
 namespace {
@@ -18,6 +20,28 @@ bool is_ipv4_literal(const std::string& host) {
 }
 
 }  // namespace
+
+bool datagram_host_needs_lookup(const std::string& host) {
+    if (host.empty() || host == "localhost" || is_ipv4_literal(host)) return false;
+    in6_addr ignored;
+    return ::inet_pton(AF_INET6, host.c_str(), &ignored) != 1;
+}
+
+Task<net::SocketAddress> resolve_datagram_address(std::string host, int port, int family,
+                                                  bool passive) {
+    if (!datagram_host_needs_lookup(host)) co_return datagram_ip_address(host, port, family);
+    int flags = passive ? AI_PASSIVE : 0;
+    if (family == AF_INET6) flags |= AI_V4MAPPED;
+    std::vector<net::AddressInfo> answers =
+        co_await net::getaddrinfo(host, port, family, SOCK_DGRAM, 0, flags);
+    if (answers.empty()) {
+        std::string message = "host ";
+        message += host;
+        message += " has no address";
+        throw std::invalid_argument(message);
+    }
+    co_return answers.front().address;
+}
 
 net::SocketAddress datagram_ip_address(std::string_view host_view, int port, int family) {
     std::string host(host_view);

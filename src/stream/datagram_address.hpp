@@ -18,8 +18,18 @@ namespace coronet::detail {
 // is the wildcard of the family (0.0.0.0 when AF_UNSPEC). An IPv4 host on an
 // AF_INET6 socket becomes its v4-mapped form (::ffff:a.b.c.d), so a
 // dual-stack socket can reach IPv4 peers. Other names are
-// std::invalid_argument (resolving them needs the resolver).
+// std::invalid_argument (resolve_datagram_address resolves them).
 net::SocketAddress datagram_ip_address(std::string_view host, int port, int family);
+
+// datagram_ip_address for numeric hosts, "localhost" and ""; any other host
+// name goes through the net resolver (getaddrinfo on the worker pool, or the
+// resolver installed for testing) and its first answer is used, as AnyIO
+// does. `passive` asks for a bindable address (AI_PASSIVE). On an AF_INET6
+// socket a name with IPv4 addresses only resolves to its v4-mapped form.
+Task<net::SocketAddress> resolve_datagram_address(std::string host, int port, int family,
+                                                  bool passive);
+// Whether `host` needs the resolver (not numeric, "localhost" or "").
+bool datagram_host_needs_lookup(const std::string& host);
 
 // A UNIX datagram path: a filesystem path, or an abstract name spelled with a
 // leading NUL (Python's convention). "" (unnamed) is std::invalid_argument

@@ -59,7 +59,12 @@ Task<std::optional<UDPPacket>> UDPSocket::next() {
 }
 
 Task<void> UDPSocket::sendto(BytesView data, std::string_view host, int port) {
-    const net::SocketAddress to = detail::datagram_ip_address(host, port, family());
+    // Replies go to numeric hosts: answered here, without a lookup's frame.
+    std::string name(host);
+    const net::SocketAddress to =
+        detail::datagram_host_needs_lookup(name)
+            ? co_await detail::resolve_datagram_address(std::move(name), port, family(), false)
+            : detail::datagram_ip_address(name, port, family());
     co_await send_datagram(data, &to, to);
 }
 
@@ -102,8 +107,8 @@ Task<UDPSocket> create_udp_socket(UDPSocketOptions options) {
         throw std::invalid_argument(
             "create_udp_socket: either the family or local_host must be given");
     }
-    const net::SocketAddress local =
-        detail::datagram_ip_address(options.local_host, options.local_port, options.family);
+    const net::SocketAddress local = co_await detail::resolve_datagram_address(
+        std::string(options.local_host), options.local_port, options.family, true);
     co_return UDPSocket::from_socket(co_await open_udp(local.family(), &local, options.reuse_port));
 }
 
@@ -112,13 +117,16 @@ Task<ConnectedUDPSocket> create_connected_udp_socket(ConnectedUDPSocketOptions o
     if (options.remote_host.empty()) {
         throw std::invalid_argument("create_connected_udp_socket: remote_host is empty");
     }
-    const net::SocketAddress remote =
-        detail::datagram_ip_address(options.remote_host, options.remote_port, options.family);
-    const bool bind_first = !options.local_host.empty() || options.local_port != 0;
+    // The views are copied before the first suspension (the lookups).
+    const std::string remote_host(options.remote_host);
+    const std::string local_host(options.local_host);
+    const net::SocketAddress remote = co_await detail::resolve_datagram_address(
+        remote_host, options.remote_port, options.family, false);
+    const bool bind_first = !local_host.empty() || options.local_port != 0;
     std::optional<net::SocketAddress> local;
     if (bind_first) {
-        local =
-            detail::datagram_ip_address(options.local_host, options.local_port, remote.family());
+        local = co_await detail::resolve_datagram_address(local_host, options.local_port,
+                                                          remote.family(), true);
     }
     net::Socket socket =
         co_await open_udp(remote.family(), local ? &*local : nullptr, options.reuse_port);

@@ -11,12 +11,13 @@
 //     co_await peer.send("Hi there!\n");
 //     Bytes reply = co_await peer.receive();
 //
-// Hosts are numeric ("127.0.0.1", "::1") or "localhost" (127.0.0.1, or ::1
-// on an AF_INET6 socket). Other host names are std::invalid_argument for now:
-// they need the resolver, which this part of the stream layer does not use
-// yet. On an AF_INET6 socket an IPv4 host is sent to as ::ffff:a.b.c.d.
+// Hosts are numeric ("127.0.0.1", "::1"), "localhost" (127.0.0.1, or ::1 on
+// an AF_INET6 socket, without a lookup), or names, which go through the net
+// resolver (coronet/net/resolver.hpp; the first answer is used, as in AnyIO;
+// a failed lookup is net::GaiError). On an AF_INET6 socket an IPv4 host is
+// sent to as ::ffff:a.b.c.d.
 //
-// The option structs hold string views, not strings: read before the
+// The option structs hold string views, not strings: copied before the
 // factory's first suspension, so they only need to outlive the co_await (as
 // every BytesView argument does). Views also keep the structs trivially
 // copyable, which sidesteps a g++ 12 bug: an aggregate temporary holding a
@@ -124,7 +125,8 @@ class ConnectedUDPSocket : public DatagramSocketBase {
 };
 
 // A bound UDP socket. std::invalid_argument for bad options (no family and
-// no host, a port outside 0..65535, a host name), OSError if bind fails.
+// no host, a port outside 0..65535), net::GaiError for a host that does not
+// resolve, OSError if bind fails.
 Task<UDPSocket> create_udp_socket(UDPSocketOptions options);
 // A UDP socket connected to remote_host:remote_port (bound first to the
 // local address when one is given).
