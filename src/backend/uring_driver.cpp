@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include "syscall_ops.hpp"
 #include "uring_driver_impl.hpp"
@@ -29,6 +30,21 @@ static_assert(alignof(Operation) >= 8);
 constexpr int kNotReady = INT_MIN;
 constexpr std::uint16_t kBufferGroup = 0;
 constexpr int kAcceptFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+
+// How many connections a listener's multishot accept may take ahead of the
+// accept calls that want them. Unbounded, a listener nobody accepts on turns
+// every arriving connection into an fd of ours: the listen backlog never
+// fills, so its back-pressure (the kernel dropping SYNs while the accept
+// queue is full) stops working and a flood runs the process out of fds.
+// Small, because the stash is only there so a burst arriving between two
+// accept calls costs no SQE each. At the limit the multishot is cancelled and
+// connections wait in the kernel's queue again. One wakeup of a multishot
+// accept drains that whole queue, so the stash can overshoot by at most the
+// listen backlog, once, before the cancel stops it.
+constexpr std::size_t kAcceptStashLimit = 16;
+// Re-arm once the stash has drained to this: re-arming just below the limit
+// would cancel and resubmit the multishot on every accept of a busy listener.
+constexpr std::size_t kAcceptStashResume = kAcceptStashLimit / 2;
 
 std::uint64_t tagged(const void* p, std::uint64_t tag) noexcept {
     return reinterpret_cast<std::uint64_t>(p) | tag;
@@ -300,6 +316,17 @@ void UringDriver::arm_listener(Listener& listener) {
     listener.armed = true;
 }
 
+// Ends the multishot accept; its final CQE (usually -ECANCELED) clears
+// `armed`, and until then more accepted fds may still arrive.
+void UringDriver::stop_listener(Listener& listener) noexcept {
+    if (!listener.armed || listener.stopping) return;
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) return;  // tried again at the next stashed connection
+    io_uring_prep_cancel64(sqe, tagged(&listener, kTagListener), 0);
+    io_uring_sqe_set_data64(sqe, kTagIgnore);
+    listener.stopping = true;
+}
+
 // --- start ------------------------------------------------------------------
 
 bool UringDriver::start(Operation& op) {
@@ -349,6 +376,11 @@ bool UringDriver::start_accept(Operation& op) {
     }
     Listener& listener = *slot;
     if (!listener.stash.empty()) {
+        // The stash is draining: let the kernel accept ahead again (before
+        // taking the fd, so a throwing arm_listener loses nothing). A stopping
+        // multishot is re-armed by its final CQE instead.
+        if (!listener.armed && listener.stash.size() - 1 <= kAcceptStashResume)
+            arm_listener(listener);
         const int fd = listener.stash.front();
         listener.stash.pop_front();
         fill_peer(op, fd);
@@ -640,8 +672,10 @@ void UringDriver::on_listener_cqe(Listener& listener, int res, std::uint32_t fla
                                   std::size_t& ran) {
     const bool more = flags & IORING_CQE_F_MORE;
     const int fd = listener.fd;
+    bool stopped = false;  // this is the end of a multishot we cancelled
     if (!more) {
         listener.armed = false;
+        stopped = std::exchange(listener.stopping, false);
         fd_finished(listener.fd);
     }
     if (listener.retired) {
@@ -660,7 +694,10 @@ void UringDriver::on_listener_cqe(Listener& listener, int res, std::uint32_t fla
             complete(*op, res, ran);
         } else {
             listener.stash.push_back(res);
+            if (more && listener.stash.size() >= kAcceptStashLimit) stop_listener(listener);
         }
+    } else if (stopped && res == -ECANCELED) {
+        // Our own stop, not a failed accept: no waiter hears of it.
     } else if (Operation* op = listener.waiters.pop_front()) {
         // The accept itself failed (EMFILE, EINVAL...): tell one waiter, as
         // accept4 would.
@@ -670,7 +707,11 @@ void UringDriver::on_listener_cqe(Listener& listener, int res, std::uint32_t fla
     // listener: find the fd's current one instead of trusting the reference.
     auto it = listeners_.find(fd);
     if (it == listeners_.end() || it->second.get() != &listener) return;
-    if (!listener.armed && !listener.waiters.empty()) arm_listener(listener);
+    // Re-arm for waiters, or when accepts drained the stash while our cancel
+    // was in flight (they could not re-arm a multishot that was still armed).
+    if (!listener.armed &&
+        (!listener.waiters.empty() || (stopped && listener.stash.size() <= kAcceptStashResume)))
+        arm_listener(listener);
 }
 
 void UringDriver::complete(Operation& op, int result, std::size_t& ran) noexcept {

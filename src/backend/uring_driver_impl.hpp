@@ -59,12 +59,15 @@ class UringDriver final : public Driver {
     };
 
     // A listening fd with a multishot accept: fds it accepts while nobody
-    // waits are stashed and handed to the next accept at once.
+    // waits are stashed and handed to the next accept at once. The stash is
+    // bounded (kAcceptStashLimit in uring_driver.cpp): at the limit the
+    // multishot is cancelled, and an accept that finds the stash low re-arms it.
     struct Listener {
         int fd = -1;
         OpList waiters;
         std::deque<int> stash;
         bool armed = false;        // its multishot accept is in the kernel
+        bool stopping = false;     // armed, and we asked the kernel to end it
         bool retired = false;      // forgotten; freed when its last CQE arrives
         Listener* prev = nullptr;  // retired_ list
         Listener* next = nullptr;
@@ -81,6 +84,7 @@ class UringDriver final : public Driver {
     void arm_poll(Operation& op);
     void arm_wake() noexcept;
     void arm_listener(Listener& listener);
+    void stop_listener(Listener& listener) noexcept;
     void fd_started(int fd);
     void fd_finished(int fd) noexcept;
 

@@ -83,6 +83,52 @@ TEST_P(DriverAcceptConnect, ConnectionsBetweenAcceptsAreKept) {
     EXPECT_EQ(open_fd_count(), fds_at_start + 0) << "stashed connections leaked";
 }
 
+// A connection flood nobody accepts, while the loop keeps polling: io_uring's
+// multishot accept must stop at its stash limit and leave the rest in the
+// listen backlog (where back-pressure applies) instead of turning every
+// connection into an fd of ours. All of them can still be accepted, in the
+// order they arrived.
+TEST_P(DriverAcceptConnect, UnacceptedConnectionsAreNotAllTakenFromTheBacklog) {
+    constexpr int kClients = 200;
+    // The stash limit is 16; allow for a few accepted while the cancel flies.
+    constexpr int kMaxHeld = 32;
+    // Room for every client in the backlog, so none waits on a SYN retransmit.
+    Fd listener = tcp_listener(kClients + 16);
+    std::vector<Fd> clients;
+    TestOp first(OpCode::accept, listener.get());
+    start(first);  // arms io_uring's multishot accept
+    clients.push_back(tcp_client(listener.get()));
+    wait(first);
+    Fd accepted_first(first.result());
+    ASSERT_GE(accepted_first.get(), 0);
+
+    const int fds_before_flood = open_fd_count();
+    std::vector<std::uint16_t> ports;
+    for (int i = 0; i < kClients; ++i) {
+        clients.push_back(tcp_client(listener.get()));
+        ports.push_back(local_address(clients.back().get()).sin_port);
+        settle(1);
+    }
+    settle();
+    const int held = open_fd_count() - fds_before_flood - kClients;
+    EXPECT_LE(held, kMaxHeld) << "connections accepted that nobody asked for";
+
+    for (int i = 0; i < kClients; ++i) {
+        sockaddr_in peer{};
+        socklen_t peer_length = sizeof peer;
+        TestOp next(OpCode::accept, listener.get());
+        next.op.address = reinterpret_cast<sockaddr*>(&peer);
+        next.op.address_length = &peer_length;
+        start(next);
+        wait(next);
+        Fd accepted(next.result());
+        ASSERT_GE(accepted.get(), 0) << "client " << i;
+        ASSERT_EQ(peer_length, sizeof peer);
+        EXPECT_EQ(peer.sin_port, ports[static_cast<std::size_t>(i)]) << "client " << i;
+    }
+    d().forget_fd(listener.get());
+}
+
 TEST_P(DriverAcceptConnect, AcceptOnANonListeningSocketFails) {
     Fd sock = inet_socket(SOCK_STREAM);
     TestOp accept(OpCode::accept, sock.get());
