@@ -73,7 +73,7 @@ const char* to_string(OpCode code) noexcept {
         case OpCode::recv:
             return "recv";
         case OpCode::recv_provided:
-            return "recv";
+            return "recv_provided";
         case OpCode::recvmsg:
             return "recvmsg";
         case OpCode::recvfrom:
