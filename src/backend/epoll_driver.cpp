@@ -281,10 +281,16 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
     for (int i = 0; i < count; ++i) {
         const epoll_event& event = events[i];
         if (event.data.u64 == kWakeToken) {
-            wake_pending_.store(false, std::memory_order_relaxed);
+            // Drain first, then clear: cleared first, a wake() landing in
+            // between would write, have its write drained here, and leave the
+            // flag set with the eventfd empty, so every later wake() skipped
+            // its write and the loop slept through them all. In this order a
+            // wake() that sees the flag still set was queued before it, and
+            // whatever it announced is handled after this poll.
             std::uint64_t drained;
             while (::read(wake_fd_, &drained, sizeof drained) < 0 && errno == EINTR) {
             }
+            wake_pending_.store(false, std::memory_order_release);
             continue;
         }
         const int fd = static_cast<int>(event.data.u64);
