@@ -22,6 +22,26 @@ constexpr std::uint64_t kWakeToken = UINT64_MAX;
 // a final error.
 constexpr int kNotReady = INT_MIN;
 
+// How long a wait on an fd registered before it may go without any event
+// before the registration is re-checked (one EPOLL_CTL_ADD: EEXIST means it is
+// live). The check is for fds closed without forget_fd and reused: the kernel
+// dropped the old file's registration, the new file has none, and without a
+// check its operations would wait forever. Checking every wait would put an
+// epoll_ctl on the hot path (DESIGN.md section 3); checking only waits that
+// have been quiet this long costs at most one syscall per such wait, and
+// nothing for a wait that an event ends sooner. Each wait already costs a
+// syscall and an epoll_wait, so this is noise next to a quiet 100 ms. An
+// identity check at wait time (fstat, SO_COOKIE) would itself be a syscall
+// per wait, and nothing cheaper names the file behind an fd number.
+constexpr auto kRegistrationCheckDelay = std::chrono::milliseconds(100);
+
+epoll_event registration_event(int fd) noexcept {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.u64 = static_cast<std::uint32_t>(fd);
+    return event;
+}
+
 int not_ready_if_eagain(int result) noexcept {
     return result == -EAGAIN ? kNotReady : result;
 }
@@ -159,10 +179,12 @@ bool EpollDriver::start(Operation& op) {
 
 void EpollDriver::wait_on_fd(Operation& op) {
     FdState& state = fd_state(op.fd);
-    if (!state.registered) {
-        epoll_event event{};
-        event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-        event.data.u64 = static_cast<std::uint32_t>(op.fd);
+    if (state.registered) {
+        // Registered earlier, maybe for a file closed since without forget_fd:
+        // re-checked if this wait goes quiet (kRegistrationCheckDelay).
+        if (!state.check_queued) queue_check(op.fd, state);
+    } else {
+        epoll_event event = registration_event(op.fd);
         if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, op.fd, &event) < 0 && errno != EEXIST) {
             // Not pollable (a regular file) or a bad fd: finish with the error
             // through the normal completion path.
@@ -234,15 +256,49 @@ void EpollDriver::retry_waiters(int fd, bool readers, std::uint32_t events, std:
     }
 }
 
-std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
-    std::size_t ran = 0;
-    if (!finished_.empty()) timeout = Duration::zero();
-    if (auto deadline = timers_.next_deadline(); deadline && !clock_.is_mock()) {
-        const Duration until = std::max(Duration::zero(), *deadline - clock_.now());
-        if (!timeout || until < *timeout) timeout = until;
-    }
+void EpollDriver::queue_check(int fd, FdState& state) {
+    checks_.push_back({fd, state.generation, poll_time_ + kRegistrationCheckDelay});
+    state.check_queued = true;
+    state.quiet = true;
+}
 
-    epoll_event events[kMaxEvents];
+void EpollDriver::check_registrations(std::chrono::steady_clock::time_point now) noexcept {
+    while (!checks_.empty() && checks_.front().due <= now) {
+        const RegistrationCheck check = checks_.front();
+        checks_.pop_front();
+        FdState& state = fds_[static_cast<std::size_t>(check.fd)];
+        if (state.generation != check.generation) continue;  // forgotten since
+        state.check_queued = false;
+        if (state.readers.empty() && state.writers.empty()) continue;
+        if (!state.quiet) {
+            // An event came, so the registration was live then; the fd may
+            // have been reused since, so the wait in progress gets its turn.
+            try {
+                queue_check(check.fd, state);
+            } catch (...) {
+                // No memory for the entry: the next wait on this fd queues one.
+            }
+            continue;
+        }
+        epoll_event event = registration_event(check.fd);
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, check.fd, &event) == 0 || errno == EEXIST) {
+            // Live (EEXIST), or stale and now registered: edge-triggered, the
+            // add reports what is already ready at the next wait.
+            continue;
+        }
+        // EBADF: closed and not reused; EPERM: reused by a file epoll cannot
+        // watch. Either way the waiters would wait forever: tell them.
+        const int error = errno;
+        while (Operation* op = state.readers.pop_front())
+            defer_completion(*op, -error);
+        while (Operation* op = state.writers.pop_front())
+            defer_completion(*op, -error);
+        state.registered = false;
+    }
+}
+
+// One epoll wait: the number of events, or -1 when a signal interrupted it.
+int EpollDriver::wait_for_events(epoll_event* events, std::optional<Duration> timeout) {
     int count;
     for (;;) {
         if (have_epoll_pwait2_) {
@@ -274,9 +330,51 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
         }
         // A signal interrupted the wait: report no events, let the loop look
         // around (signal handling lives above us) and come back.
-        count = 0;
+        count = -1;
         break;
     }
+    return count;
+}
+
+std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
+    using SteadyClock = std::chrono::steady_clock;
+    std::size_t ran = 0;
+    if (!finished_.empty()) timeout = Duration::zero();
+    if (auto deadline = timers_.next_deadline(); deadline && !clock_.is_mock()) {
+        const Duration until = std::max(Duration::zero(), *deadline - clock_.now());
+        if (!timeout || until < *timeout) timeout = until;
+    }
+
+    epoll_event events[kMaxEvents];
+    int count;
+    // Only a registration check needs the time before the wait.
+    const auto wait_start = checks_.empty() ? poll_time_ : SteadyClock::now();
+    std::optional<Duration> left = timeout;
+    for (;;) {
+        // A due registration check shortens the wait; when it is what ended
+        // the wait, run it and wait out the rest, so the caller still sees
+        // poll() return only at its timeout or with callbacks run.
+        std::optional<Duration> slice = left;
+        bool for_check = false;
+        if (!checks_.empty()) {
+            const Duration until = std::max<Duration>(
+                Duration::zero(), checks_.front().due - std::max(poll_time_, wait_start));
+            if (!slice || until < *slice) {
+                slice = until;
+                for_check = true;
+            }
+        }
+        count = wait_for_events(events, slice);
+        poll_time_ = SteadyClock::now();
+        if (count != 0 || !for_check) break;
+        check_registrations(poll_time_);
+        if (!finished_.empty()) break;
+        if (timeout) {
+            left = *timeout - (poll_time_ - wait_start);
+            if (*left <= Duration::zero()) break;
+        }
+    }
+    count = std::max(count, 0);
 
     for (int i = 0; i < count; ++i) {
         const epoll_event& event = events[i];
@@ -295,6 +393,7 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
         }
         const int fd = static_cast<int>(event.data.u64);
         if (static_cast<std::size_t>(fd) >= fds_.size()) continue;
+        fds_[static_cast<std::size_t>(fd)].quiet = false;
         const std::uint32_t e = event.events;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) {
             retry_waiters(fd, true, e, ran);
@@ -303,6 +402,8 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
             retry_waiters(fd, false, e, ran);
         }
     }
+
+    check_registrations(poll_time_);
 
     const TimePoint now = clock_.now();
     while (Operation* timer = timers_.pop_expired(now))
@@ -336,6 +437,7 @@ void EpollDriver::forget_fd(int fd) noexcept {
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
         state.registered = false;
     }
+    state.check_queued = false;  // its entry in checks_ is now of an old generation
     ++state.generation;
 }
 

@@ -5,15 +5,25 @@
 // time an operation on it has to wait; after that no epoll_ctl runs on the hot
 // path. Waiting operations queue per fd and per direction; an edge retries
 // them in order.
+//
+// A registration can go stale: if an fd is closed without forget_fd, the
+// kernel drops its registration with the file, and a new file that gets the
+// same number looks registered to us but is not. Waits on an fd registered
+// earlier are therefore re-checked once they have gone kRegistrationCheckDelay
+// without an event (see check_registrations in the .cpp).
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <deque>
 #include <vector>
 
 #include "buffer_pool.hpp"
 #include "coronet/backend/driver.hpp"
 #include "op_list.hpp"
 #include "timer_queue.hpp"
+
+struct epoll_event;
 
 namespace coronet::backend {
 
@@ -41,6 +51,14 @@ class EpollDriver final : public Driver {
         OpList writers;
         std::uint32_t generation = 0;
         bool registered = false;
+        bool check_queued = false;  // in checks_ (for this generation)
+        bool quiet = false;         // no event since it was queued there
+    };
+    // A registration to re-check at `due` if the fd is still waiting then.
+    struct RegistrationCheck {
+        int fd;
+        std::uint32_t generation;
+        std::chrono::steady_clock::time_point due;
     };
     enum State : std::uint8_t { idle = 0, waiting_fd, waiting_timer, finished };
 
@@ -48,6 +66,9 @@ class EpollDriver final : public Driver {
     int attempt(Operation& op, std::uint32_t ready_events);
     void wait_on_fd(Operation& op);
     FdState& fd_state(int fd);
+    int wait_for_events(epoll_event* events, std::optional<Duration> timeout);
+    void queue_check(int fd, FdState& state);
+    void check_registrations(std::chrono::steady_clock::time_point now) noexcept;
     void retry_waiters(int fd, bool readers, std::uint32_t events, std::size_t& ran);
     void complete(Operation& op, int result, std::size_t& ran) noexcept;
     void defer_completion(Operation& op, int result) noexcept;
@@ -59,6 +80,10 @@ class EpollDriver final : public Driver {
     TimerQueue timers_;
     OpList finished_;  // cancelled operations whose callbacks run at the next poll
     std::vector<FdState> fds_;
+    // Oldest first (every entry is queued kRegistrationCheckDelay ahead).
+    std::deque<RegistrationCheck> checks_;
+    // Real time (a mock clock does not move the kernel), read once per poll.
+    std::chrono::steady_clock::time_point poll_time_ = std::chrono::steady_clock::now();
     std::size_t pending_ = 0;
     BufferPool pool_;
     bool have_epoll_pwait2_ = true;

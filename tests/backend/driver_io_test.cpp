@@ -24,6 +24,113 @@ TEST_P(DriverIo, ReportsItsBackend) {
     }
 }
 
+// Against the contract, an fd is closed without forget_fd and a new socket
+// gets its number. epoll dropped the old file's registration with the file, so
+// the driver's "registered" mark for that number is stale; an operation on the
+// new socket that has to wait must still complete (promptly, if not at once).
+TEST_P(DriverIo, FdNumberReusedAfterCloseWithoutForgetFd) {
+    int old_number = -1;
+    {
+        auto [a, b] = stream_pair();
+        old_number = a.get();
+        char byte = 0;
+        TestOp recv(OpCode::recv, a.get());
+        recv.op.buffer = &byte;
+        recv.op.length = 1;
+        start(recv);
+        ASSERT_FALSE(recv.sync);  // it waited: epoll registered the fd
+        ASSERT_EQ(::write(b.get(), "x", 1), 1);
+        wait(recv);
+        ASSERT_EQ(recv.result(), 1);
+    }  // both closed, no forget_fd
+    auto [c, peer] = stream_pair();
+    ASSERT_EQ(c.get(), old_number) << "the new socket did not reuse the number";
+
+    char buffer[16] = {};
+    TestOp recv(OpCode::recv, c.get());
+    recv.op.buffer = buffer;
+    recv.op.length = sizeof buffer;
+    start(recv);
+    ASSERT_FALSE(recv.sync);
+    settle();
+    ASSERT_EQ(::write(peer.get(), "hello", 5), 5);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!recv.done() && std::chrono::steady_clock::now() < give_up)
+        d().poll(std::chrono::milliseconds(50));
+    EXPECT_TRUE(recv.done()) << "an operation on the reused fd number never completed";
+    if (!recv.done()) {
+        d().cancel(recv.op);
+        wait(recv);
+    }
+    EXPECT_EQ(recv.result(), 5);
+    EXPECT_EQ(std::string_view(buffer, 5), "hello");
+    d().forget_fd(c.get());
+}
+
+// The same mistake without a new file: an operation waits on an fd that is
+// closed under it. epoll forgets the fd with the file; the driver must not wait
+// forever but fail the operation. (io_uring holds the file while the operation
+// is in flight, so there the operation simply stays pending: not applicable.)
+TEST_P(DriverIo, WaitOnAnFdClosedWithoutForgetFdFails) {
+    if (is_uring()) GTEST_SKIP() << "io_uring keeps the file open while the operation is in flight";
+    auto [a, b] = stream_pair();
+    char byte = 0;
+    TestOp first(OpCode::recv, a.get());
+    first.op.buffer = &byte;
+    first.op.length = 1;
+    start(first);
+    ASSERT_FALSE(first.sync);  // registers the fd
+    ASSERT_EQ(::write(b.get(), "x", 1), 1);
+    wait(first);
+
+    TestOp recv(OpCode::recv, a.get());
+    recv.op.buffer = &byte;
+    recv.op.length = 1;
+    start(recv);
+    ASSERT_FALSE(recv.sync);
+    const int number = a.get();
+    a.reset();  // closed without forget_fd, number not reused
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!recv.done() && std::chrono::steady_clock::now() < give_up)
+        d().poll(std::chrono::milliseconds(50));
+    EXPECT_TRUE(recv.done()) << "an operation on a closed fd waited forever";
+    if (!recv.done()) {
+        d().cancel(recv.op);
+        wait(recv);
+    }
+    EXPECT_EQ(recv.result(), -EBADF);
+    d().forget_fd(number);
+}
+
+// A registration check that falls due while poll() waits does not end the
+// wait early: poll() still returns at its timeout (a mock-clock loop reads an
+// early, empty return as "idle" and jumps its clock).
+TEST_P(DriverIo, PollWaitsOutItsTimeoutWhileAnFdIsQuiet) {
+    auto [a, b] = stream_pair();
+    char byte = 0;
+    TestOp first(OpCode::recv, a.get());
+    first.op.buffer = &byte;
+    first.op.length = 1;
+    start(first);
+    ASSERT_FALSE(first.sync);
+    ASSERT_EQ(::write(b.get(), "x", 1), 1);
+    wait(first);
+
+    TestOp recv(OpCode::recv, a.get());  // a second wait: epoll queues a check
+    recv.op.buffer = &byte;
+    recv.op.length = 1;
+    start(recv);
+    ASSERT_FALSE(recv.sync);
+    const auto begin = std::chrono::steady_clock::now();
+    EXPECT_EQ(d().poll(std::chrono::milliseconds(300)), 0u);
+    EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(290));
+    EXPECT_FALSE(recv.done());
+    d().cancel(recv.op);
+    wait(recv);
+    EXPECT_EQ(recv.result(), -ECANCELED);
+    d().forget_fd(a.get());
+}
+
 TEST_P(DriverIo, RecvWithDataReady) {
     auto [a, b] = stream_pair();
     ASSERT_EQ(::write(b.get(), "hello", 5), 5);
