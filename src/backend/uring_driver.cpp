@@ -354,6 +354,15 @@ bool UringDriver::start(Operation& op) {
                     op.result = result;
                     return true;
                 }
+                // The socket is full: wait for POLLOUT and retry the plain
+                // call, as epoll does. A native sendmsg submitted now is
+                // retried by the kernel in a way that completes a UNIX
+                // datagram send with EMSGSIZE once the peer's queue drains;
+                // a full socket is the rare path, so nothing is lost here.
+                op.state = idle;
+                arm_poll(op);
+                ++pending_;
+                return false;
             }
             break;
         case OpCode::recv_provided:
