@@ -114,7 +114,8 @@ std::string upper(std::string text) {
 class PythonInterop : public ::testing::TestWithParam<net_test::Family> {
   protected:
     void SetUp() override {
-        if (!python_available()) GTEST_SKIP() << kPython << " not found";
+        if (!python_available())
+            FAIL() << kPython << " not found (scripts/test.sh installs python3)";
     }
 };
 
@@ -164,7 +165,7 @@ INSTANTIATE_TEST_SUITE_P(Ip, PythonInterop,
                          net_test::family_name);
 
 TEST(PythonInteropUnix, ScmRightsBothWays) {
-    if (!python_available()) GTEST_SKIP() << kPython << " not found";
+    if (!python_available()) FAIL() << kPython << " not found (scripts/test.sh installs python3)";
     FileDescriptor first(net_test::temp_file_with("contents one"));
     FileDescriptor second(net_test::temp_file_with("contents two"));
     run([&]() -> Task<void> {

@@ -258,7 +258,8 @@ sys.exit(0 if data == b"Hello, Python \x00\xff" and addr == sys.argv[1] else 1)
 )";
 
 TEST(DatagramExamples, ServersAnswerAPythonPeer) {
-    if (::access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " not found";
+    if (::access(kPython, X_OK) != 0)
+        FAIL() << kPython << " not found (scripts/test.sh installs python3)";
     TempDir dir;
     const int port = free_udp_port();
     Child udp_server(example_path("udp_hello"), {std::to_string(port)}, dir.path + "/udp.err");
