@@ -9,18 +9,20 @@
 #include <vector>
 
 #include "coronet/backend/operation.hpp"
+#include "syscall_ops.hpp"
 
 namespace coronet::backend {
 
 class BufferPool {
-public:
+  public:
     BufferPool(std::size_t buffer_size, std::size_t keep) : size_(buffer_size), keep_(keep) {
         free_.reserve(keep);  // so give_back never allocates
     }
     BufferPool(const BufferPool&) = delete;
     BufferPool& operator=(const BufferPool&) = delete;
     ~BufferPool() {
-        for (std::byte* b : free_) std::free(b);
+        for (std::byte* b : free_)
+            std::free(b);
     }
 
     std::size_t buffer_size() const noexcept { return size_; }
@@ -45,10 +47,26 @@ public:
         }
     }
 
-private:
+  private:
     std::size_t size_;
     std::size_t keep_;
     std::vector<std::byte*> free_;
 };
+
+// recv_provided done with a plain recv into a pool buffer (epoll, and
+// io_uring without a buffer ring): bytes read, with op.provided set, or
+// -errno (-EAGAIN: nothing yet). A buffer is taken only for the attempt and
+// given back unless data arrived, so a waiting operation holds none.
+inline int recv_into_pool(BufferPool& pool, Operation& op) {
+    ProvidedBuffer buffer = pool.take();
+    const std::size_t length = op.length < pool.buffer_size() ? op.length : pool.buffer_size();
+    const int result = recv_into(op.fd, buffer.data, length, op.flags);
+    if (result < 0) {
+        pool.give_back(buffer);
+        return result;
+    }
+    op.provided = buffer;
+    return result;
+}
 
 }  // namespace coronet::backend

@@ -136,17 +136,8 @@ int EpollDriver::attempt(Operation& op, std::uint32_t ready_events) {
             const int result = perform_syscall(op);
             return result == -EINPROGRESS ? kNotReady : result;
         }
-        case OpCode::recv_provided: {
-            ProvidedBuffer buffer = pool_.take();
-            const std::size_t length = std::min(op.length, pool_.buffer_size());
-            const int result = recv_into(op.fd, buffer.data, length, op.flags);
-            if (result < 0) {
-                pool_.give_back(buffer);
-                return not_ready_if_eagain(result);
-            }
-            op.provided = buffer;
-            return result;
-        }
+        case OpCode::recv_provided:
+            return not_ready_if_eagain(recv_into_pool(pool_, op));
         case OpCode::timeout:
             return -EINVAL;
         default:

@@ -423,15 +423,8 @@ int UringDriver::attempt(Operation& op) {
             return result == -EINPROGRESS ? kNotReady : result;
         }
         case OpCode::recv_provided: {
-            ProvidedBuffer buffer = pool_.take();
-            const std::size_t length = std::min(op.length, pool_.buffer_size());
-            const int result = recv_into(op.fd, buffer.data, length, op.flags);
-            if (result < 0) {
-                pool_.give_back(buffer);
-                return result == -EAGAIN ? kNotReady : result;
-            }
-            op.provided = buffer;
-            return result;
+            const int result = recv_into_pool(pool_, op);
+            return result == -EAGAIN ? kNotReady : result;
         }
         default: {
             const int result = perform_syscall(op);
