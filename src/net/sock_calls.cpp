@@ -1,5 +1,7 @@
 #include "coronet/net/sock_calls.hpp"
 
+#include "coronet/net/socket_awaiters.hpp"
+
 namespace coronet::net {
 
 // Each wrapper is a coroutine of its own rather than returning the member's
@@ -13,10 +15,7 @@ Task<std::size_t> sock_recv_into(Socket& sock, std::span<std::byte> buffer) {
 }
 
 Task<void> sock_sendall(Socket& sock, BytesView data) {
-    while (!data.empty()) {
-        const std::size_t sent = co_await sock.send(data);
-        data = data.subview(sent);
-    }
+    co_await SendAllAwaiter(sock, data);
 }
 
 Task<void> sock_connect(Socket& sock, SocketAddress address) {

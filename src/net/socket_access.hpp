@@ -16,6 +16,10 @@ struct SocketAccess {
         s.proto_ = proto;
         return s;
     }
+    static int fd_for(const Socket& s, const char* what) { return s.fd_for(what); }
+    static int after_wait(const Socket& s, int result, const char* what) {
+        return s.after_wait(result, what);
+    }
 };
 
 }  // namespace coronet::net::detail

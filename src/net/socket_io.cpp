@@ -14,6 +14,7 @@
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/errors.hpp"
 #include "coronet/net/socket.hpp"
+#include "coronet/net/socket_awaiters.hpp"
 #include "coronet/runtime/loop.hpp"
 #include "coronet/runtime/operation_awaiter.hpp"
 #include "net/socket_access.hpp"
@@ -99,40 +100,7 @@ Task<void> Socket::connect(SocketAddress address) {
 }
 
 Task<Bytes> Socket::recv(std::size_t max_bytes, int flags) {
-    Operation op;
-    op.fd = fd_for("recv");
-    op.flags = flags;
-    backend::Driver& driver = Loop::current().driver();
-    const std::size_t chunk = driver.features().provided_buffer_size;
-    // A driver-provided buffer means a socket waiting for data holds no
-    // memory of its own. On a stream a shorter read is harmless; a datagram
-    // bigger than the chunk would be truncated, so those get their own buffer.
-    if (max_bytes > 0 && chunk > 0 && (type_ == SOCK_STREAM || max_bytes <= chunk)) {
-        op.code = OpCode::recv_provided;
-        op.length = max_bytes;
-        const int result = after_wait(co_await OperationAwaiter(op), "recv");
-        if (result < 0) throw_os_error(-result, "recv");
-        Bytes data;
-        if (op.provided.valid()) {
-            // Copy out, then give the buffer back even if the copy throws.
-            struct Release {
-                backend::Driver& driver;
-                const backend::ProvidedBuffer& buffer;
-                ~Release() { driver.release_buffer(buffer); }
-            } release{driver, op.provided};
-            data = Bytes(BytesView(op.provided.data, static_cast<std::size_t>(result)));
-        }
-        co_return data;
-    }
-    Bytes data;
-    data.resize_uninitialized(max_bytes);
-    op.code = OpCode::recv;
-    op.buffer = data.data();
-    op.length = max_bytes;
-    const int result = after_wait(co_await OperationAwaiter(op), "recv");
-    if (result < 0) throw_os_error(-result, "recv");
-    data.resize_uninitialized(static_cast<std::size_t>(result));
-    co_return data;
+    co_return co_await ReceiveAwaiter(*this, max_bytes, flags);
 }
 
 Task<std::size_t> Socket::recv_into(std::span<std::byte> buffer, int flags) {

@@ -10,7 +10,8 @@ namespace coronet {
 bool OperationAwaiter::await_ready() {
     task_ = &detail::current_task("an I/O operation");
     task_->checkpoint_cancel();
-    op_->on_complete = &OperationAwaiter::on_complete;
+    finished_inline_ = false;
+    op_->on_complete = completion_;
     op_->context = this;
     if (!task_->loop->driver().start(*op_)) return false;
     finished_inline_ = true;
@@ -45,8 +46,20 @@ void OperationAwaiter::request_cancel() noexcept {
     driver.cancel(*op_);
 }
 
-void OperationAwaiter::on_complete(backend::Operation& op) noexcept {
+void OperationAwaiter::finish(backend::Operation& op) noexcept {
     static_cast<OperationAwaiter*>(op.context)->task_->wake();
+}
+
+bool OperationAwaiter::start_again() noexcept {
+    // The drivers allow starting from inside a completion. A start that
+    // throws (no memory for its bookkeeping) ends the operation with an
+    // error the awaiting task sees, since a completion cannot throw.
+    try {
+        return task_->loop->driver().start(*op_);
+    } catch (...) {
+        op_->result = -ENOMEM;
+        return true;
+    }
 }
 
 }  // namespace coronet

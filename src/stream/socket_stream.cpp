@@ -38,19 +38,18 @@ bool SocketStream::ReceiveAwaiter::await_ready() {
     if (max_bytes_ == 0) throw std::invalid_argument("receive: max_bytes must be at least 1");
     stream_->begin_receive();
     try {
-        task_ = stream_->socket_.recv(max_bytes_);
+        return receive_.await_ready();
     } catch (...) {
         stream_->receiving_ = false;
         throw;
     }
-    return false;
 }
 
 Bytes SocketStream::ReceiveAwaiter::await_resume() {
     ClearFlag clear{stream_->receiving_};
     Bytes data;
     try {
-        data = task_.operator co_await().await_resume();
+        data = receive_.await_resume();
     } catch (const OSError& error) {
         stream_detail::rethrow_stream_error(error);
     }
@@ -62,18 +61,31 @@ Task<Bytes> SocketStream::do_receive(std::size_t max_bytes) {
     co_return co_await receive(max_bytes);
 }
 
-Task<void> SocketStream::send(BytesView data) {
-    begin_send();
-    ClearFlag clear{sending_};
-    while (!data.empty()) {
-        std::size_t sent = 0;
-        try {
-            sent = co_await socket_.send(data);
-        } catch (const OSError& error) {
-            stream_detail::rethrow_stream_error(error);
-        }
-        data = data.subview(sent);
+bool SocketStream::SendAwaiter::await_ready() {
+    stream_->begin_send();
+    try {
+        if (!send_.await_ready()) return false;
+    } catch (const OSError& error) {
+        stream_->sending_ = false;
+        stream_detail::rethrow_stream_error(error);
+    } catch (...) {
+        stream_->sending_ = false;
+        throw;
     }
+    return true;
+}
+
+void SocketStream::SendAwaiter::await_resume() {
+    ClearFlag clear{stream_->sending_};
+    try {
+        send_.await_resume();
+    } catch (const OSError& error) {
+        stream_detail::rethrow_stream_error(error);
+    }
+}
+
+Task<void> SocketStream::do_send(BytesView data) {
+    co_await send(data);
 }
 
 Task<void> SocketStream::send_eof() {

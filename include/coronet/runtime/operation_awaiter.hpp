@@ -32,15 +32,31 @@ class OperationAwaiter : private detail::Cancellable {
     int await_resume();
 
   protected:
+    using Completion = void (*)(backend::Operation&) noexcept;
+
     OperationAwaiter() = default;
     void bind(backend::Operation& op) noexcept { op_ = &op; }
 
+    // For awaiters that carry an operation on from its own completion (a
+    // send that resubmits the rest after a partial write) without a
+    // coroutine frame: `completion` runs instead of the wake-up; it either
+    // restarts the operation (start_again) or calls finish(op).
+    void set_completion(Completion completion) noexcept { completion_ = completion; }
+    // Starts the operation again from a completion; true if it finished
+    // inline (the completion will not run for it).
+    bool start_again() noexcept;
+    bool cancel_was_requested() const noexcept { return cancel_requested_; }
+    // Whether the last await_ready finished the operation without waiting.
+    bool finished_inline() const noexcept { return finished_inline_; }
+    // Resumes the waiting task (the default completion).
+    static void finish(backend::Operation& op) noexcept;
+
   private:
     void request_cancel() noexcept override;
-    static void on_complete(backend::Operation& op) noexcept;
 
     backend::Operation* op_ = nullptr;
     detail::TaskContext* task_ = nullptr;
+    Completion completion_ = &finish;
     bool finished_inline_ = false;
     bool cancel_requested_ = false;
 };

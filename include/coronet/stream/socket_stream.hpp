@@ -11,10 +11,11 @@
 // use after aclose() is ClosedResourceError; a second concurrent receive (or
 // send) is BusyResourceError.
 //
-// Speed: receive() on the concrete type returns a dedicated awaitable that
-// drives the socket's receive directly (no coroutine frame of its own); the
-// ByteStream interface's receive (through a base reference) wraps it in a
-// Task.
+// Speed: receive() and send() on the concrete type return awaitables that
+// drive the socket directly (no coroutine frame per call; a send resubmits
+// the rest of a partial write from its completion); the ByteStream
+// interface's calls (through a base reference) wrap them in a Task. Await
+// them at once: they borrow the stream and the data.
 #pragma once
 
 #include <any>
@@ -23,6 +24,7 @@
 
 #include "coronet/base/bytes.hpp"
 #include "coronet/net/socket.hpp"
+#include "coronet/net/socket_awaiters.hpp"
 #include "coronet/runtime/task.hpp"
 #include "coronet/stream/byte_stream.hpp"
 
@@ -31,6 +33,7 @@ namespace coronet {
 class SocketStream : public ByteStream {
   public:
     class ReceiveAwaiter;
+    class SendAwaiter;
 
     // Takes over a connected stream socket (TCP_NODELAY is set on IP ones).
     explicit SocketStream(net::Socket socket);
@@ -38,7 +41,7 @@ class SocketStream : public ByteStream {
     SocketStream& operator=(SocketStream&&) noexcept = default;
 
     ReceiveAwaiter receive(std::size_t max_bytes = kDefaultReceiveSize);
-    Task<void> send(BytesView data);
+    SendAwaiter send(BytesView data);
     Task<void> send_eof();
     Task<void> aclose() override;
 
@@ -48,7 +51,7 @@ class SocketStream : public ByteStream {
 
   protected:
     Task<Bytes> do_receive(std::size_t max_bytes) override;
-    Task<void> do_send(BytesView data) override { return send(data); }
+    Task<void> do_send(BytesView data) override;
     Task<void> do_send_eof() override { return send_eof(); }
 
     // Busy detection, shared with UNIXSocketStream's fd calls.
@@ -60,6 +63,7 @@ class SocketStream : public ByteStream {
     bool sending_ = false;
 
     friend class ReceiveAwaiter;
+    friend class SendAwaiter;
 };
 
 // The awaitable of SocketStream::receive: one socket recv, its result mapped
@@ -67,24 +71,41 @@ class SocketStream : public ByteStream {
 class SocketStream::ReceiveAwaiter {
   public:
     ReceiveAwaiter(SocketStream& stream, std::size_t max_bytes) noexcept
-        : stream_(&stream), max_bytes_(max_bytes) {}
-    ReceiveAwaiter(ReceiveAwaiter&&) noexcept = default;
+        : stream_(&stream), max_bytes_(max_bytes), receive_(stream.socket_, max_bytes) {}
 
     bool await_ready();
     void await_suspend(std::coroutine_handle<> awaiter) noexcept {
-        // A fresh Task: its Awaiter's checks cannot fail.
-        task_.operator co_await().await_suspend(awaiter);
+        receive_.await_suspend(awaiter);
     }
     Bytes await_resume();
 
   private:
     SocketStream* stream_;
     std::size_t max_bytes_;
-    Task<Bytes> task_;
+    net::ReceiveAwaiter receive_;
+};
+
+// The awaitable of SocketStream::send: every byte, or the stream error.
+class SocketStream::SendAwaiter {
+  public:
+    SendAwaiter(SocketStream& stream, BytesView data) noexcept
+        : stream_(&stream), send_(stream.socket_, data) {}
+
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> awaiter) noexcept { send_.await_suspend(awaiter); }
+    void await_resume();
+
+  private:
+    SocketStream* stream_;
+    net::SendAllAwaiter send_;
 };
 
 inline SocketStream::ReceiveAwaiter SocketStream::receive(std::size_t max_bytes) {
     return ReceiveAwaiter(*this, max_bytes);
+}
+
+inline SocketStream::SendAwaiter SocketStream::send(BytesView data) {
+    return SendAwaiter(*this, data);
 }
 
 }  // namespace coronet

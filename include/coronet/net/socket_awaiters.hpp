@@ -1,0 +1,72 @@
+// The frame-free forms of a socket's two hot calls, for layers that receive
+// and send on every request (SocketStream does): awaiting one costs no
+// coroutine frame, unlike the Task-returning Socket members.
+//
+//     Bytes data = co_await net::ReceiveAwaiter(sock, 65536);  // empty at EOF
+//     co_await net::SendAllAwaiter(sock, data);               // all of it
+//
+// Both behave as the Socket calls they mirror: ReceiveAwaiter as
+// Socket::recv (a driver-provided buffer for stream sockets, so a waiting
+// socket holds no buffer of its own), SendAllAwaiter as sock_sendall (every
+// byte, resubmitting after partial sends from the operation's completion, so
+// a large send wakes the task once). Errors raise OSError (ClosedResourceError
+// when the socket was closed meanwhile); cancellation raises Cancelled, and a
+// cancelled SendAllAwaiter may have sent a prefix of its data. Each awaiter
+// borrows the socket and the data: await it at once, as you would the call.
+#pragma once
+
+#include <cstddef>
+
+#include "coronet/backend/operation.hpp"
+#include "coronet/base/bytes.hpp"
+#include "coronet/runtime/operation_awaiter.hpp"
+
+namespace coronet::net {
+
+class Socket;
+
+class ReceiveAwaiter : private OperationAwaiter {
+  public:
+    ReceiveAwaiter(Socket& socket, std::size_t max_bytes, int flags = 0) noexcept
+        : socket_(&socket), max_bytes_(max_bytes), flags_(flags) {}
+    ReceiveAwaiter(const ReceiveAwaiter&) = delete;
+    ReceiveAwaiter& operator=(const ReceiveAwaiter&) = delete;
+
+    bool await_ready();
+    using OperationAwaiter::await_suspend;
+    Bytes await_resume();
+
+  private:
+    Socket* socket_;
+    std::size_t max_bytes_;
+    int flags_;
+    Bytes own_buffer_;  // when the driver supplies none
+    backend::Operation op_;
+};
+
+class SendAllAwaiter : private OperationAwaiter {
+  public:
+    SendAllAwaiter(Socket& socket, BytesView data, int flags = 0) noexcept
+        : socket_(&socket), rest_(data), flags_(flags) {}
+    SendAllAwaiter(const SendAllAwaiter&) = delete;
+    SendAllAwaiter& operator=(const SendAllAwaiter&) = delete;
+
+    bool await_ready();
+    using OperationAwaiter::await_suspend;
+    void await_resume();
+
+  private:
+    static void on_progress(backend::Operation& op) noexcept;
+    // Takes a finished send's result into account; true when nothing is
+    // left to do (everything sent, or an error to report).
+    bool account(int result) noexcept;
+    void prepare() noexcept;
+
+    Socket* socket_;
+    BytesView rest_;
+    int flags_;
+    int error_ = 0;  // -errno of the send that failed
+    backend::Operation op_;
+};
+
+}  // namespace coronet::net

@@ -1,0 +1,142 @@
+// The frame-free ReceiveAwaiter and SendAllAwaiter.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include <coronet/coronet.hpp>
+#include <coronet/net/socket_awaiters.hpp>
+
+using namespace coronet;
+using namespace coronet::net;
+
+namespace {
+
+std::string pattern(std::size_t size) {
+    std::string data(size, '\0');
+    for (std::size_t i = 0; i < size; ++i)
+        data[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return data;
+}
+
+Task<std::string> receive_all(Socket& socket) {
+    std::string received;
+    for (;;) {
+        Bytes chunk = co_await ReceiveAwaiter(socket, 65536);
+        if (chunk.empty()) co_return received;
+        received += chunk.str();
+    }
+}
+
+}  // namespace
+
+TEST(SocketAwaiters, ReceiveReturnsDataThenEmptyAtEof) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair();
+        co_await SendAllAwaiter(a, "hello");
+        a.shutdown(SHUT_WR);
+        Bytes first = co_await ReceiveAwaiter(b, 3);
+        EXPECT_EQ(first.str(), "hel");
+        EXPECT_EQ((co_await ReceiveAwaiter(b, 100)).str(), "lo");
+        EXPECT_TRUE((co_await ReceiveAwaiter(b, 100)).empty());
+    });
+}
+
+TEST(SocketAwaiters, ReceiveOnADatagramSocketKeepsWholeLargeDatagrams) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+        const std::string big = pattern(60000);  // larger than a provided buffer
+        co_await SendAllAwaiter(a, big);
+        EXPECT_EQ((co_await ReceiveAwaiter(b, 65536)).str(), big);
+    });
+}
+
+TEST(SocketAwaiters, SendAllDeliversMoreThanOneSendTakesInOrder) {
+    // Far more than the socket buffers hold, so the send completes in many
+    // partial writes resubmitted from the operation's completion.
+    const std::string big = pattern(8 << 20);
+    run([&]() -> Task<void> {
+        auto [a, b] = socketpair();
+        std::string received;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                co_await SendAllAwaiter(a, big);
+                a.shutdown(SHUT_WR);
+            });
+            received = co_await receive_all(b);
+        });
+        EXPECT_EQ(received.size(), big.size());
+        EXPECT_TRUE(received == big);
+    });
+}
+
+TEST(SocketAwaiters, SendAllOfNothingReturnsAtOnce) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair();
+        co_await SendAllAwaiter(a, BytesView());
+        a.close();
+        EXPECT_TRUE((co_await ReceiveAwaiter(b, 10)).empty());
+    });
+}
+
+TEST(SocketAwaiters, CancelledSendAllDeliveredAPrefixAndNothingMore) {
+    const std::string big = pattern(16 << 20);
+    run([&]() -> Task<void> {
+        auto [a, b] = socketpair();
+        // Nobody reads yet: the send fills the buffers and waits.
+        auto send_everything = [&]() -> Task<void> { co_await SendAllAwaiter(a, big); };
+        const bool completed =
+            co_await move_on_after(std::chrono::milliseconds(20), send_everything());
+        EXPECT_FALSE(completed);
+        a.shutdown(SHUT_WR);
+        const std::string received = co_await receive_all(b);
+        EXPECT_LT(received.size(), big.size());
+        EXPECT_TRUE(big.compare(0, received.size(), received) == 0);
+    });
+}
+
+TEST(SocketAwaiters, SendAllToAClosedPeerRaisesOSError) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair();
+        b.close();
+        const std::string data = pattern(1 << 20);
+        int error = 0;
+        try {
+            co_await SendAllAwaiter(a, data);
+        } catch (const OSError& e) {
+            error = e.error_number();
+        }
+        EXPECT_EQ(error, EPIPE);
+    });
+}
+
+TEST(SocketAwaiters, ClosingTheSocketWhileSendAllWaitsRaisesClosedResourceError) {
+    const std::string big = pattern(16 << 20);
+    run([&]() -> Task<void> {
+        auto [a, b] = socketpair();
+        bool closed_error = false;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                try {
+                    co_await SendAllAwaiter(a, big);
+                } catch (const ClosedResourceError&) {
+                    closed_error = true;
+                }
+            });
+            co_await sleep(std::chrono::milliseconds(10));
+            a.close();
+        });
+        EXPECT_TRUE(closed_error);
+    });
+}
+
+TEST(SocketAwaiters, OperationsOnAClosedSocketRaiseClosedResourceError) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair();
+        a.close();
+        EXPECT_THROW(co_await ReceiveAwaiter(a, 10), ClosedResourceError);
+        EXPECT_THROW(co_await SendAllAwaiter(a, "x"), ClosedResourceError);
+    });
+}
