@@ -1,6 +1,8 @@
 // The datagram conformance cases (see coronet/testing/datagram_conformance.hpp).
 #include "coronet/testing/datagram_conformance.hpp"
 
+#include "coronet/runtime/event.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <string>
@@ -162,14 +164,21 @@ Task<void> next_ends(const DatagramPairFactory& make) {
     bool started = false;
     std::vector<std::string> got;
     bool ended = false;
+    Event yielded;
     co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
         co_await p.a->send("one");
         co_await spawn_waiting(tg, started, [&]() -> Task<void> {
             started = true;
-            while (auto d = co_await p.b->next())
+            while (auto d = co_await p.b->next()) {
                 got.push_back(d->to_string());
+                yielded.set();
+            }
             ended = true;
         });
+        // Closing before the datagram was read would discard it, as closing
+        // any socket does: wait for it (the receive may be slow to complete
+        // under an injected EAGAIN storm).
+        co_await yielded.wait();
         co_await p.b->aclose();
     });
     expect(ended && got == std::vector<std::string>{"one"},

@@ -34,14 +34,10 @@
 
 #include "coronet/base/bytes.hpp"
 #include "coronet/runtime/task.hpp"
+#include "coronet/testing/conformance_failure.hpp"
 
 namespace coronet::testing {
 
-// A broken rule of the contract.
-class ConformanceFailure : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
 
 // One end of a pair, as the suite sees it.
 class DatagramEndpoint {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "coronet/runtime/task.hpp"
+#include "coronet/testing/conformance_failure.hpp"
 #include "coronet/stream/byte_stream.hpp"
 
 namespace coronet::testing {
@@ -44,10 +45,6 @@ struct StreamTraits {
     std::function<Task<void>(ByteStream& a)> break_connection;
 };
 
-class ConformanceFailure : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
 
 struct ConformanceCase {
     const char* name;
