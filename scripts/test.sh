@@ -10,20 +10,22 @@
 #   asan/<backend>            ctest once per backend in ASAN_BACKENDS (CORONET_TEST_SCALE=0.1)
 #   build clang               clang++-14 build of the library and examples (no run;
 #                             the tests already run under two g++ builds)
+#   build fuzz, fuzz          clang++-14 libFuzzer targets (ASan+UBSan), each run
+#                             FUZZ_SECONDS (20) from its corpus in fuzz/corpus/
 #   build tsan, tsan/<b>      ThreadSanitizer on the tests labelled `threads`
 # The last line is "<N> passed, <M> failed": N counts ctest tests passed over
 # all phases; M counts failed tests plus one per phase that failed outright.
 # The exit status is non-zero when anything failed.
 #
 # Tuning (environment): JOBS (default nproc), RELEASE_BACKENDS ("epoll io_uring"),
-# ASAN_BACKENDS ("io_uring epoll"), RUN_CLANG (1), RUN_TSAN (1),
+# ASAN_BACKENDS ("io_uring epoll"), RUN_CLANG (1), RUN_TSAN (1), RUN_FUZZ (1), FUZZ_SECONDS (20),
 # TSAN_BACKENDS ("epoll io_uring").
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source scripts/deps.sh
 
 ensure_packages cmake g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev \
-    liburing-dev libssl-dev clang-14 python3 || exit 1
+    liburing-dev libssl-dev clang-14 libclang-rt-14-dev python3 || exit 1
 
 JOBS=${JOBS:-$(nproc)}
 RELEASE_BACKENDS=${RELEASE_BACKENDS:-"epoll io_uring"}
@@ -31,6 +33,8 @@ ASAN_BACKENDS=${ASAN_BACKENDS:-"io_uring epoll"}
 TSAN_BACKENDS=${TSAN_BACKENDS:-"epoll io_uring"}
 RUN_CLANG=${RUN_CLANG:-1}
 RUN_TSAN=${RUN_TSAN:-1}
+RUN_FUZZ=${RUN_FUZZ:-1}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 
 # Labels that do not depend on the backend run once, in the "checks" phase.
 STATIC_LABELS='^(headers|layering|consumer)$'
@@ -114,6 +118,18 @@ fi
 # --- clang 14: build only ----------------------------------------------------
 if [ "$RUN_CLANG" = 1 ]; then
     build clang
+fi
+
+# --- libFuzzer: every target for FUZZ_SECONDS from its committed corpus -----
+if [ "$RUN_FUZZ" = 1 ] && build fuzz; then
+    start=$SECONDS
+    echo "=== fuzz (${FUZZ_SECONDS} s per target)"
+    fuzz_log="$LOG_DIR/fuzz.log"
+    SKIP_BUILD=1 JOBS=$JOBS fuzz/run.sh "$FUZZ_SECONDS" 2>&1 | tee "$fuzz_log"
+    status=${PIPESTATUS[0]}
+    passed=$((passed + $(grep -c 'no findings$' "$fuzz_log")))
+    failed=$((failed + $(grep -c ': FINDING' "$fuzz_log")))
+    finish_phase "fuzz" $start $status
 fi
 
 # --- tsan: the tests labelled threads ---------------------------------------
