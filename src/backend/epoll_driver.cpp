@@ -319,8 +319,7 @@ int EpollDriver::wait_for_events(epoll_event* events, std::optional<Duration> ti
         if (errno != EINTR) {
             throw std::system_error(errno, std::generic_category(), "epoll_wait");
         }
-        // A signal interrupted the wait: report no events, let the loop look
-        // around (signal handling lives above us) and come back.
+        // Interrupted: the caller decides whether to wait again.
         count = -1;
         break;
     }
@@ -338,13 +337,15 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
 
     epoll_event events[kMaxEvents];
     int count;
-    // Only a registration check needs the time before the wait.
-    const auto wait_start = checks_.empty() ? poll_time_ : SteadyClock::now();
+    // What is left of the timeout after a check or an interruption is
+    // measured from here.
+    const auto wait_start = SteadyClock::now();
     std::optional<Duration> left = timeout;
     for (;;) {
-        // A due registration check shortens the wait; when it is what ended
-        // the wait, run it and wait out the rest, so the caller still sees
-        // poll() return only at its timeout or with callbacks run.
+        // A due registration check shortens the wait; when it (or an
+        // interruption) is what ended the wait, run it and wait out the rest,
+        // so the caller still sees poll() return only at its timeout, after a
+        // wake(), or with callbacks run.
         std::optional<Duration> slice = left;
         bool for_check = false;
         if (!checks_.empty()) {
@@ -357,8 +358,12 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
         }
         count = wait_for_events(events, slice);
         poll_time_ = SteadyClock::now();
-        if (count != 0 || !for_check) break;
-        check_registrations(poll_time_);
+        if (count > 0) break;
+        if (count == 0 && !for_check) break;
+        // Interrupted (a signal, or io_uring task work aimed at this thread,
+        // which interrupts waits with no signal at all): nothing happened
+        // here, so keep waiting; signals are read from signalfds, not here.
+        if (count == 0) check_registrations(poll_time_);
         if (!finished_.empty()) break;
         if (timeout) {
             left = *timeout - (poll_time_ - wait_start);

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <chrono>
 
 #include <algorithm>
 #include <cerrno>
@@ -562,15 +563,30 @@ std::size_t UringDriver::poll(std::optional<Duration> timeout) {
     if (timeout && *timeout <= Duration::zero()) {
         rc = io_uring_submit_and_get_events(&ring_);
     } else {
-        __kernel_timespec ts{};
-        if (timeout) {
-            ts.tv_sec = timeout->count() / 1'000'000'000;
-            ts.tv_nsec = timeout->count() % 1'000'000'000;
+        const auto wait_start = std::chrono::steady_clock::now();
+        std::optional<Duration> left = timeout;
+        for (;;) {
+            __kernel_timespec ts{};
+            if (left) {
+                ts.tv_sec = left->count() / 1'000'000'000;
+                ts.tv_nsec = left->count() % 1'000'000'000;
+            }
+            io_uring_cqe* first = nullptr;
+            rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, left ? &ts : nullptr, nullptr);
+            // Interrupted (a signal, or task work) with nothing to reap:
+            // wait out the rest, so poll() returns only at its timeout, after
+            // a wake(), or with completions (signals are read from signalfds).
+            // liburing reports an interrupted wait as -EINTR, or as the count
+            // of what it submitted first.
+            const bool interrupted = rc == -EINTR || rc >= 0;
+            if (!interrupted || io_uring_cq_ready(&ring_) > 0) break;
+            if (timeout) {
+                left = *timeout - (std::chrono::steady_clock::now() - wait_start);
+                if (*left <= Duration::zero()) break;
+            }
         }
-        io_uring_cqe* first = nullptr;
-        rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, timeout ? &ts : nullptr, nullptr);
     }
-    // ETIME: the wait ran out; EINTR: a signal (handled above us); EAGAIN,
+    // ETIME: the wait ran out; EINTR: interrupted at the very end; EAGAIN,
     // EBUSY: the kernel is short of memory or CQ room: reap and come back.
     if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
         throw std::system_error(-rc, std::generic_category(), "io_uring_enter");

@@ -1,4 +1,6 @@
 // recv/send, provided buffers, msg and datagram operations, poll.
+#include <signal.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <algorithm>
@@ -129,6 +131,29 @@ TEST_P(DriverIo, PollWaitsOutItsTimeoutWhileAnFdIsQuiet) {
     wait(recv);
     EXPECT_EQ(recv.result(), -ECANCELED);
     d().forget_fd(a.get());
+}
+
+// An interrupted wait is not an early return: a signal handled by a plain
+// handler (no SA_RESTART) lands in the middle of poll(300 ms), and poll()
+// still returns only at its timeout. (io_uring task work aimed at this thread,
+// e.g. from a ring torn down just before, interrupts waits the same way.)
+TEST_P(DriverIo, PollWaitsOutItsTimeoutThroughAnInterruption) {
+    struct sigaction action {};
+    struct sigaction previous {};
+    action.sa_handler = [](int) {};
+    ::sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: the wait fails with EINTR
+    ASSERT_EQ(::sigaction(SIGALRM, &action, &previous), 0);
+    itimerval fire{};
+    fire.it_value.tv_usec = 50'000;
+    ASSERT_EQ(::setitimer(ITIMER_REAL, &fire, nullptr), 0);
+    const auto begin = std::chrono::steady_clock::now();
+    EXPECT_EQ(d().poll(std::chrono::milliseconds(300)), 0u);
+    const auto waited = std::chrono::steady_clock::now() - begin;
+    itimerval off{};
+    ::setitimer(ITIMER_REAL, &off, nullptr);
+    ::sigaction(SIGALRM, &previous, nullptr);
+    EXPECT_GE(waited, std::chrono::milliseconds(290));
 }
 
 TEST_P(DriverIo, RecvWithDataReady) {
