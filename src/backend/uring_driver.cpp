@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <chrono>
+#include <exception>
 
 #include <algorithm>
 #include <cerrno>
@@ -612,6 +613,17 @@ void UringDriver::reap(std::size_t& ran) {
     unsigned head;
     unsigned seen = 0;
     io_uring_cqe* cqe;
+    // A handler that throws (no SQE to re-arm a listener, even after
+    // submitting) must not leave the CQEs already handled in the ring, or the
+    // next poll would complete their operations a second time.
+    struct AdvanceOnUnwind {
+        io_uring* ring;
+        const unsigned& seen;
+        int exceptions = std::uncaught_exceptions();
+        ~AdvanceOnUnwind() {
+            if (std::uncaught_exceptions() > exceptions) io_uring_cq_advance(ring, seen);
+        }
+    } advance_on_unwind{&ring_, seen};
     io_uring_for_each_cqe(&ring_, head, cqe) {
         ++seen;
         const std::uint64_t data = cqe->user_data;
