@@ -8,29 +8,14 @@
 #include <coronet/net/resolver.hpp>
 #include <vector>
 
+#include "stream/fd_limit.hpp"
 #include "stream/stream_test_support.hpp"
 
 using namespace coronet;
 using namespace std::chrono_literals;
+using stream_test::FdLimit;
 
 namespace {
-
-// Sets RLIMIT_NOFILE's soft limit for the test's duration.
-struct FdLimit {
-    rlimit saved{};
-    explicit FdLimit(rlim_t soft) {
-        ::getrlimit(RLIMIT_NOFILE, &saved);
-        rlimit changed = saved;
-        changed.rlim_cur = std::min<rlim_t>(soft, saved.rlim_max);
-        ::setrlimit(RLIMIT_NOFILE, &changed);
-    }
-    rlim_t current() const {
-        rlimit now{};
-        ::getrlimit(RLIMIT_NOFILE, &now);
-        return now.rlim_cur;
-    }
-    ~FdLimit() { ::setrlimit(RLIMIT_NOFILE, &saved); }
-};
 
 Task<void> echo_once(SocketStream s) {
     Bytes got = co_await s.receive();

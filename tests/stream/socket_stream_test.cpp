@@ -83,6 +83,22 @@ TEST(SocketStream, SendSendsEverythingOfABigBuffer) {
     });
 }
 
+TEST(SocketStream, ReceiveAndSendCanBeBoundedByATimeoutScope) {
+    run([]() -> Task<void> {
+        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
+        auto& client = client_server_pair.first;
+        auto& server = client_server_pair.second;
+        // The frame-free awaitables go into the scope helpers as they are.
+        co_await fail_after(10s, client.send("hi"));
+        EXPECT_EQ((co_await fail_after(10s, server.receive())).str(), "hi");
+        std::optional<Bytes> nothing = co_await move_on_after(20ms, server.receive());
+        EXPECT_FALSE(nothing.has_value());
+        EXPECT_THROW((void)co_await fail_after(20ms, server.receive()), TimeoutError);
+        EXPECT_TRUE(co_await move_on_after(10s, client.send("still there")));
+        EXPECT_EQ((co_await server.receive()).str(), "still there");
+    });
+}
+
 TEST(SocketStream, ReceiveOfZeroBytesIsRejected) {
     run([]() -> Task<void> {
         auto client_server_pair = co_await stream_test::unix_pair();

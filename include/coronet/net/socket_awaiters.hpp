@@ -12,7 +12,8 @@
 // a large send wakes the task once). Errors raise OSError (ClosedResourceError
 // when the socket was closed meanwhile); cancellation raises Cancelled, and a
 // cancelled SendAllAwaiter may have sent a prefix of its data. Each awaiter
-// borrows the socket and the data: await it at once, as you would the call.
+// borrows the socket and the data: await it at once, as you would the call
+// (or hand it to fail_after/move_on_after, which await it at once).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,11 @@ class ReceiveAwaiter : private OperationAwaiter {
   public:
     ReceiveAwaiter(Socket& socket, std::size_t max_bytes, int flags = 0) noexcept
         : socket_(&socket), max_bytes_(max_bytes), flags_(flags) {}
+    // Movable until awaited, so it can be handed to fail_after/move_on_after
+    // (which take their awaitable by value): before await_ready nothing has
+    // been submitted and the operation holds no state worth carrying over.
+    ReceiveAwaiter(ReceiveAwaiter&& other) noexcept
+        : socket_(other.socket_), max_bytes_(other.max_bytes_), flags_(other.flags_) {}
     ReceiveAwaiter(const ReceiveAwaiter&) = delete;
     ReceiveAwaiter& operator=(const ReceiveAwaiter&) = delete;
 
@@ -48,6 +54,9 @@ class SendAllAwaiter : private OperationAwaiter {
   public:
     SendAllAwaiter(Socket& socket, BytesView data, int flags = 0) noexcept
         : socket_(&socket), rest_(data), flags_(flags) {}
+    // Movable until awaited, as ReceiveAwaiter is.
+    SendAllAwaiter(SendAllAwaiter&& other) noexcept
+        : socket_(other.socket_), rest_(other.rest_), flags_(other.flags_) {}
     SendAllAwaiter(const SendAllAwaiter&) = delete;
     SendAllAwaiter& operator=(const SendAllAwaiter&) = delete;
 
