@@ -253,11 +253,16 @@ TEST(RealFaults, SlowLorisClientsNeitherStarveOthersNorGrowTheServer) {
 
         EXPECT_EQ(answered, kGoodClients * kRequestsEach);
         EXPECT_EQ(over_limit_closed, 1);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine and redzones dwarf the figure
         // Each idle connection with a partial line costs the server its
         // buffered bytes and bookkeeping, not a receive buffer of its own.
         const long growth_per_connection_kib = (rss_with_slow_clients - rss_before) / slow_clients;
         EXPECT_LE(growth_per_connection_kib, 16)
             << "RSS grew from " << rss_before << " KiB to " << rss_with_slow_clients << " KiB";
+#else
+        (void)rss_before;
+        (void)rss_with_slow_clients;
+#endif
         co_await listener.aclose();
     });
 }
