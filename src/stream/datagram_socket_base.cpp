@@ -61,6 +61,24 @@ Task<std::optional<net::ReceivedFrom>> DatagramSocketBase::next_datagram() {
     co_return std::nullopt;
 }
 
+Task<Bytes> DatagramSocketBase::receive_from_peer(const net::SocketAddress& peer) {
+    try {
+        co_return (co_await receive_datagram()).data;
+    } catch (const OSError& e) {
+        throw OSError(e.error_number(), e.operation(), peer.to_string());
+    }
+}
+
+Task<std::optional<Bytes>> DatagramSocketBase::next_from_peer(const net::SocketAddress& peer) {
+    try {
+        std::optional<net::ReceivedFrom> r = co_await next_datagram();
+        if (!r) co_return std::nullopt;
+        co_return std::move(r->data);
+    } catch (const OSError& e) {
+        throw OSError(e.error_number(), e.operation(), peer.to_string());
+    }
+}
+
 Task<net::ReceivedFrom> DatagramSocketBase::receive_ip() {
     if (!scratch_) scratch_ = std::make_unique_for_overwrite<std::byte[]>(kMaxUDPPayload);
     // MSG_TRUNC makes the kernel report the datagram's real length, so a cut

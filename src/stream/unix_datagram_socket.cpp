@@ -71,22 +71,11 @@ ConnectedUNIXDatagramSocket ConnectedUNIXDatagramSocket::from_socket(net::Socket
 }
 
 Task<Bytes> ConnectedUNIXDatagramSocket::receive() {
-    try {
-        co_return (co_await receive_datagram()).data;
-    } catch (const OSError& e) {
-        // An error reported by the peer (ECONNREFUSED): name the peer.
-        throw OSError(e.error_number(), e.operation(), remote_.to_string());
-    }
+    return receive_from_peer(remote_);
 }
 
 Task<std::optional<Bytes>> ConnectedUNIXDatagramSocket::next() {
-    try {
-        std::optional<net::ReceivedFrom> r = co_await next_datagram();
-        if (!r) co_return std::nullopt;
-        co_return std::move(r->data);
-    } catch (const OSError& e) {
-        throw OSError(e.error_number(), e.operation(), remote_.to_string());
-    }
+    return next_from_peer(remote_);
 }
 
 Task<void> ConnectedUNIXDatagramSocket::send(BytesView data) {

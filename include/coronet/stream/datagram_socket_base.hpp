@@ -88,6 +88,10 @@ class DatagramSocketBase : public TypedAttributeProvider {
     Task<net::ReceivedFrom> receive_datagram();
     // receive_datagram, with nullopt once the socket is closed.
     Task<std::optional<net::ReceivedFrom>> next_datagram();
+    // For connected sockets: the payload alone, with an error the peer
+    // reported (ECONNREFUSED from an ICMP message) naming `peer`.
+    Task<Bytes> receive_from_peer(const net::SocketAddress& peer);
+    Task<std::optional<Bytes>> next_from_peer(const net::SocketAddress& peer);
     // sendto `to`, or send on the connected socket when `to` is null, with
     // `peer` naming the destination in errors.
     Task<void> send_datagram(BytesView data, const net::SocketAddress* to,
