@@ -3,12 +3,7 @@
 // against this test's own sockets, and the servers against a Python peer
 // (/usr/bin/python3, standard library only). Servers are killed at the end;
 // every wait is bounded.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,99 +11,16 @@
 #include <coronet/stream/udp_socket.hpp>
 #include <coronet/stream/unix_datagram_socket.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "example_process.hpp"
 
 using namespace coronet;
+using namespace example_process;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr const char* kPython = "/usr/bin/python3";
-
-// The examples are built beside the tests: build/<preset>/examples/<name>
-// next to build/<preset>/tests/<this executable>.
-std::string example_path(const char* name) {
-    const auto self = std::filesystem::read_symlink("/proc/self/exe");
-    return (self.parent_path().parent_path() / "examples" / name).string();
-}
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/coronet-dgram-ex-XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-};
-
-// A child process whose stderr goes to a file; killed and reaped if still
-// running when destroyed.
-class Child {
-  public:
-    Child(const std::string& program, std::vector<std::string> args, const std::string& stderr_file)
-        : stderr_file_(stderr_file) {
-        args.insert(args.begin(), program);
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        ::posix_spawn_file_actions_init(&actions);
-        ::posix_spawn_file_actions_addopen(&actions, 2, stderr_file.c_str(),
-                                           O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        const int rc =
-            ::posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
-        ::posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw std::runtime_error("cannot start " + program);
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-    ~Child() { kill(); }
-
-    // The exit status (128 + signal if killed), waiting at most about
-    // `limit`; -1 if it is still running then.
-    int wait(std::chrono::milliseconds limit = 30s) {
-        for (auto waited = 0ms; pid_ > 0; waited += 10ms) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                break;
-            }
-            if (waited >= limit) return -1;
-            ::usleep(10'000);
-        }
-        return status_;
-    }
-    bool running() { return wait(0ms) == -1; }
-    void kill() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-    }
-    std::string stderr_text() const {
-        std::ifstream in(stderr_file_);
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
-  private:
-    pid_t pid_ = -1;
-    int status_ = -1;
-    std::string stderr_file_;
-};
 
 // A UDP port that was free a moment ago.
 int free_udp_port() {
@@ -132,16 +44,6 @@ Task<std::string> ask(Socket& socket, std::string probe, To... to) {
         }
     }
     co_return "<no answer>";
-}
-
-// The server's socket file appears once it is bound (bounded wait).
-void wait_for_path(const std::string& path, Child& server) {
-    for (int i = 0; i < 3000 && !std::filesystem::exists(path) && server.running(); ++i)
-        ::usleep(10'000);
-}
-
-std::string first_line(const std::string& text) {
-    return text.substr(0, text.find('\n'));
 }
 
 }  // namespace
