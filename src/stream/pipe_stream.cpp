@@ -113,8 +113,12 @@ Task<Bytes> PipeReceiveStream::do_receive(std::size_t max_bytes) {
         buffer.resize_uninitialized(size);
         const long n = ::read(fd_, buffer.data(), size);
         if (n > 0) {
-            if (static_cast<std::size_t>(n) == size) co_return buffer;
-            co_return Bytes(buffer.view().subview(0, static_cast<std::size_t>(n)));
+            const auto got = static_cast<std::size_t>(n);
+            // A short read is copied out rather than keeping a mostly empty
+            // buffer alive for as long as the caller keeps the bytes.
+            if (got < size / 2) co_return Bytes(buffer.view().subview(0, got));
+            buffer.resize_uninitialized(got);
+            co_return buffer;
         }
         if (n == 0) throw EndOfStream();
         if (errno == EINTR) continue;
