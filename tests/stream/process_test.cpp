@@ -319,3 +319,40 @@ TEST(Process, ManyWaitersAtOnce) {
         EXPECT_EQ(finished, 3);
     });
 }
+
+TEST(Process, ChildStartsWithDefaultSigpipeAndNoBlockedSignals) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    struct sigaction previous {};
+    ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &previous), 0);
+    run([]() -> Task<void> {
+        auto receiver = open_signal_receiver({SIGUSR2});  // blocks SIGUSR2 here
+        auto status =
+            co_await run_process(Command::argv("grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"));
+        // SigIgn may hold what our own parent ignored (we reset only SIGPIPE
+        // and SIGXFSZ, as Python does).
+        const std::string text = status.stdout.to_string();
+        const auto ign = text.find("SigIgn:\t");
+        CO_ASSERT(text.starts_with("SigBlk:\t0000000000000000\n") && ign != std::string::npos);
+        const unsigned long long ignored = std::stoull(text.substr(ign + 8), nullptr, 16);
+        EXPECT_EQ(ignored & (1ull << (SIGPIPE - 1)), 0u) << text;
+        EXPECT_EQ(ignored & (1ull << (SIGXFSZ - 1)), 0u) << text;
+    });
+    ::sigaction(SIGPIPE, &previous, nullptr);
+}
+
+TEST(Process, WritingToAnExitedChildIsBrokenResourceError) {
+    run([]() -> Task<void> {
+        Process p = open_process("exit 0");
+        EXPECT_EQ(co_await p.wait(), 0);
+        Bytes chunk(std::size_t{64} << 10);
+        try {
+            co_await p.stdin().send(chunk);
+            ADD_FAILURE() << "no exception";
+        } catch (const BrokenResourceError& e) {
+            EXPECT_EQ(e.error_number(), EPIPE);
+        }
+        EXPECT_THROW(co_await p.stdout().receive(), EndOfStream);
+        co_await p.aclose();
+    });
+}
