@@ -57,3 +57,4 @@
 #include "coronet/stream/unix_datagram_socket.hpp"
 #include "coronet/net/resolver.hpp"
 #include "coronet/net/open_tcp_socket.hpp"
+#include "coronet/tls/tls.hpp"
