@@ -144,8 +144,14 @@ void SSLContext::load_cert_chain(const std::string& certfile, const std::string&
     SSL_CTX_set_default_passwd_cb(impl_->ctx, nullptr);
     SSL_CTX_set_default_passwd_cb_userdata(impl_->ctx, nullptr);
     if (ok != 1) {
+        const std::string reason = drain_errors();
+        if (reason.find("mismatch") != std::string::npos) {
+            throw std::invalid_argument("load_cert_chain: the private key '" + key +
+                                        "' does not match the certificate '" + certfile +
+                                        "': " + reason);
+        }
         throw std::invalid_argument("load_cert_chain: cannot load private key '" + key +
-                                    "': " + drain_errors());
+                                    "': " + reason);
     }
     if (SSL_CTX_check_private_key(impl_->ctx) != 1) {
         throw std::invalid_argument("load_cert_chain: the private key '" + key +

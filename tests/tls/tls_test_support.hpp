@@ -44,10 +44,13 @@ struct PairOptions {
     std::shared_ptr<coronet::SSLContext> server;
     std::string hostname = "localhost";
     bool standard_compatible = true;
+    std::optional<bool> server_standard_compatible;  // default: standard_compatible
 };
 
 inline PairOptions default_pair(std::optional<coronet::TLSVersion> version = std::nullopt) {
-    PairOptions o{client_context(), server_context()};
+    PairOptions o;
+    o.client = client_context();
+    o.server = server_context();
     if (version) pin_version(*o.client, *version);
     return o;
 }
@@ -60,9 +63,11 @@ inline Task<std::pair<coronet::TLSStream, coronet::TLSStream>> handshake(
     co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
         tg.spawn([&]() -> Task<void> {
             server.emplace(co_await coronet::TLSStream::wrap(
-                std::move(server_side), {.server_side = true,
-                                         .ssl_context = o.server,
-                                         .standard_compatible = o.standard_compatible}));
+                std::move(server_side),
+                {.server_side = true,
+                 .ssl_context = o.server,
+                 .standard_compatible =
+                     o.server_standard_compatible.value_or(o.standard_compatible)}));
         });
         client.emplace(co_await coronet::TLSStream::wrap(
             std::move(client_side), {.hostname = o.hostname,
