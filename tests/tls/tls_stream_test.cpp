@@ -2,6 +2,12 @@
 // truncation, unwrap and every handshake error with its message.
 #include <gtest/gtest.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <filesystem>
+
 #include "tls/tls_test_support.hpp"
 
 using coronet::Bytes;
@@ -431,6 +437,33 @@ TEST(TlsStream, UnwrapRejectsDataAfterOurCloseNotify) {
         co_await server.send("unexpected");
         auto m = co_await tls_test::message_of<coronet::SSLError>(client.unwrap());
         CO_ASSERT(contains(m, "application data after our close_notify"));
+        co_await client.aclose();
+        co_await server.aclose();
+    });
+}
+
+TEST(TlsStream, CaDirectoryHashedAsByRehash) {
+    // A directory of CA certificates named <subject hash>.0, as `openssl
+    // rehash` leaves it.
+    const auto& c = tls_test::certs();
+    const std::string dir = c.dir + "/cadir";
+    std::filesystem::create_directories(dir);
+    FILE* f = std::fopen(c.ca.c_str(), "r");
+    ASSERT_NE(f, nullptr);
+    X509* ca = PEM_read_X509(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+    ASSERT_NE(ca, nullptr);
+    char name[32];
+    std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(ca));
+    X509_free(ca);
+    std::filesystem::copy_file(c.ca, dir + "/" + name,
+                               std::filesystem::copy_options::overwrite_existing);
+    tls_test::run([&]() -> Task<void> {
+        auto options = tls_test::default_pair();
+        options.client = coronet::SSLContext::create(coronet::TLSRole::client);
+        options.client->load_verify_locations({}, dir);
+        auto [client, server] = co_await tls_test::memory_pair(options);
+        CO_ASSERT(client.extra<attr::peercert>().has_value());
         co_await client.aclose();
         co_await server.aclose();
     });
