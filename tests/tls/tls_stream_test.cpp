@@ -4,6 +4,7 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -465,6 +466,26 @@ TEST(TlsStream, CaDirectoryHashedAsByRehash) {
         auto [client, server] = co_await tls_test::memory_pair(options);
         CO_ASSERT(client.extra<attr::peercert>().has_value());
         co_await client.aclose();
+        co_await server.aclose();
+    });
+}
+
+TEST(TlsStream, OverAUnixStream) {
+    tls_test::run([]() -> Task<void> {
+        const std::string name = "@coronet-tls-test-" + std::to_string(::getpid());
+        auto listener = co_await coronet::create_unix_listener(name);
+        coronet::UNIXSocketStream client_plain = co_await coronet::connect_unix(name);
+        coronet::UNIXSocketStream server_plain = co_await listener.accept();
+        co_await listener.aclose();
+        auto [client, server] = co_await tls_test::handshake(
+            std::make_unique<coronet::UNIXSocketStream>(std::move(client_plain)),
+            std::make_unique<coronet::UNIXSocketStream>(std::move(server_plain)),
+            tls_test::default_pair());
+        co_await client.send("over unix");
+        CO_ASSERT((co_await server.receive()).str() == "over unix");
+        CO_ASSERT(client.extra<attr::family>() == AF_UNIX);
+        co_await client.aclose();
+        CO_ASSERT(co_await receive_all(server) == "");
         co_await server.aclose();
     });
 }
