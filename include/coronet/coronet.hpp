@@ -61,3 +61,4 @@
 #include "coronet/stream/run_process.hpp"
 #include "coronet/net/resolver.hpp"
 #include "coronet/net/open_tcp_socket.hpp"
+#include "coronet/tls/tls.hpp"

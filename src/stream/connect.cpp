@@ -72,9 +72,6 @@ Task<SocketStream> connect_by_name(std::string host, int port, std::string local
 }  // namespace
 
 Task<SocketStream> connect_tcp(std::string host, int port, ConnectTcpOptions options) {
-    if (options.tls || options.ssl_context || !options.tls_hostname.empty()) {
-        throw std::logic_error("connect_tcp: TLS is not available yet");
-    }
     if (port < 0 || port > 65535) {
         throw std::invalid_argument("port " + std::to_string(port) + " is outside 0..65535");
     }

@@ -23,6 +23,8 @@ std::any socket_attribute(const net::Socket& socket, AttributeId id, bool connec
                     return {};
                 }
                 return socket.getpeername().port();
+            default:
+                return {};  // not a socket attribute
         }
     } catch (const OSError&) {
         return {};  // e.g. getpeername after the peer reset the connection

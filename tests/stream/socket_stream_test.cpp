@@ -167,14 +167,6 @@ TEST(ConnectTcp, BadInputIsAClearError) {
     run([]() -> Task<void> {
         EXPECT_THROW((void)co_await connect_tcp("127.0.0.1", 65536), std::invalid_argument);
         EXPECT_THROW((void)co_await connect_tcp("127.0.0.1", -1), std::invalid_argument);
-        try {
-            (void)co_await connect_tcp("127.0.0.1", 80, {.tls = true});
-            ADD_FAILURE();
-        } catch (const std::logic_error& e) {
-            EXPECT_NE(std::string(e.what()).find("TLS is not available yet"), std::string::npos);
-        }
-        EXPECT_THROW((void)co_await connect_tcp("127.0.0.1", 80, {.tls_hostname = "x"}),
-                     std::logic_error);
     });
 }
 

@@ -10,9 +10,11 @@
 // attempt after `happy_eyeballs_delay` or at once when one fails), through
 // net::open_tcp_socket. When every attempt fails it raises one
 // net::ConnectError listing them all; a failed lookup raises net::GaiError.
-// `local_host` (resolved the same way) binds the client side first. The TLS
-// options are accepted for AnyIO's shape but not implemented yet: setting
-// any of them raises std::logic_error("TLS is not available yet").
+// `local_host` (resolved the same way) binds the client side first.
+//
+// TLS: AnyIO's connect_tcp(..., tls=True, ssl_context, tls_hostname) is the
+// overload in coronet/tls/connect_tls.hpp (the tls layer sits above this
+// one); it returns a TLSStream and is picked by writing `.tls = true`.
 //
 // connect_unix takes a filesystem path, or a Linux abstract name written with
 // a leading '@' or NUL.
@@ -36,9 +38,6 @@ struct ConnectTcpOptions {
     std::string_view local_host{};
     // Stagger between connection attempts (RFC 8305).
     std::chrono::milliseconds happy_eyeballs_delay{250};
-    bool tls = false;
-    const void* ssl_context = nullptr;  // placeholder until the tls layer exists
-    std::string_view tls_hostname{};
 };
 
 Task<SocketStream> connect_tcp(std::string host, int port, ConnectTcpOptions options = {});

@@ -26,7 +26,10 @@ enum class AttributeId {
     local_port,
     remote_port,
     family,
-    raw_socket
+    raw_socket,
+    // Ids from here on belong to layers above (the tls layer's attributes
+    // in coronet/tls/tls_attributes.hpp); the stream layer names none of them.
+    upper_layers_first = 0x100
 };
 
 namespace attr {

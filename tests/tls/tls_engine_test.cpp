@@ -1,0 +1,111 @@
+// TLSEngine driven by hand: no I/O, the test moves the bytes.
+#include <gtest/gtest.h>
+
+#include "tls/tls_test_support.hpp"
+
+using coronet::Bytes;
+using coronet::TLSEngine;
+
+namespace {
+
+// Moves ciphertext both ways until neither side has any.
+void shuttle(TLSEngine& a, TLSEngine& b) {
+    for (int i = 0; i < 100 && (a.pending_ciphertext() || b.pending_ciphertext()); ++i) {
+        b.receive_ciphertext(a.take_ciphertext());
+        a.receive_ciphertext(b.take_ciphertext());
+    }
+}
+
+void handshake(TLSEngine& client, TLSEngine& server) {
+    for (int i = 0; i < 20; ++i) {
+        const auto c = client.do_handshake();
+        const auto s = server.do_handshake();
+        shuttle(client, server);
+        if (c == TLSEngine::Status::ok && s == TLSEngine::Status::ok) return;
+    }
+    FAIL() << "handshake did not finish";
+}
+
+}  // namespace
+
+TEST(TlsEngine, HandshakeReadWriteAndCloseNotifyWithoutIo) {
+    TLSEngine client(tls_test::client_context(), false, "localhost");
+    TLSEngine server(tls_test::server_context(), true);
+    EXPECT_EQ(client.version(), "");
+    EXPECT_THROW(client.write("early"), std::logic_error);
+    handshake(client, server);
+    EXPECT_TRUE(client.handshake_done());
+    EXPECT_EQ(client.version(), "TLSv1.3");
+    EXPECT_EQ(server.requested_server_name(), "localhost");
+    EXPECT_TRUE(server.server_side());
+    client.write("ping");
+    shuttle(client, server);
+    Bytes got;
+    ASSERT_EQ(server.read(got, 100), TLSEngine::Status::ok);
+    EXPECT_EQ(got.str(), "ping");
+    got.clear();
+    EXPECT_EQ(server.read(got, 100), TLSEngine::Status::want_input);
+    EXPECT_THROW(server.read(got, 0), std::invalid_argument);
+    // TLS 1.3 half-close: the client's close_notify, the server still writes.
+    client.shutdown();
+    EXPECT_TRUE(client.shutdown_sent());
+    EXPECT_THROW(client.write("late"), std::logic_error);
+    shuttle(client, server);
+    EXPECT_EQ(server.read(got, 100), TLSEngine::Status::closed);
+    EXPECT_TRUE(server.shutdown_received());
+    server.write("pong");
+    shuttle(client, server);
+    ASSERT_EQ(client.read(got, 100), TLSEngine::Status::ok);
+    EXPECT_EQ(got.str(), "pong");
+    // unwrap: ours was sent, the peer's arrives, then plain bytes follow.
+    EXPECT_EQ(client.unwrap(), TLSEngine::Status::want_input);
+    EXPECT_EQ(server.unwrap(), TLSEngine::Status::ok);
+    Bytes tail = server.take_ciphertext();
+    tail.append(coronet::BytesView("plain"));
+    client.receive_ciphertext(tail);
+    EXPECT_EQ(client.unwrap(), TLSEngine::Status::ok);
+    EXPECT_EQ(client.take_unprocessed_input().str(), "plain");
+}
+
+TEST(TlsEngine, ReadMaxBytesKeepsTheRestForLater) {
+    TLSEngine client(tls_test::client_context(), false, "localhost");
+    TLSEngine server(tls_test::server_context(), true);
+    handshake(client, server);
+    client.write("abcdef");
+    shuttle(client, server);
+    Bytes got;
+    ASSERT_EQ(server.read(got, 4), TLSEngine::Status::ok);
+    ASSERT_EQ(server.read(got, 4), TLSEngine::Status::ok);
+    EXPECT_EQ(got.str(), "abcdef");
+}
+
+TEST(TlsEngine, GarbageFromThePeerIsAnSslError) {
+    TLSEngine server(tls_test::server_context(), true);
+    server.receive_ciphertext("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    try {
+        server.do_handshake();
+        FAIL() << "no error";
+    } catch (const coronet::SSLError& e) {
+        EXPECT_NE(std::string(e.what()).find("TLS handshake failed"), std::string::npos)
+            << e.what();
+        EXPECT_FALSE(e.reason().empty());
+    }
+}
+
+TEST(TlsEngine, ConstructorChecksItsArguments) {
+    EXPECT_THROW(TLSEngine(nullptr, false, "x"), std::invalid_argument);
+    EXPECT_THROW(TLSEngine(tls_test::server_context(), false, "x"), std::invalid_argument);
+    EXPECT_THROW(TLSEngine(tls_test::client_context(), true), std::invalid_argument);
+    try {
+        TLSEngine(tls_test::client_context(), false, "");
+        FAIL() << "no error";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("check_hostname"), std::string::npos);
+    }
+    // Without hostname checking, no name is fine.
+    auto ctx = tls_test::client_context();
+    ctx->set_check_hostname(false);
+    TLSEngine ok(ctx, false, "");
+    EXPECT_EQ(ok.context(), ctx);
+    EXPECT_NE(ok.native_handle(), nullptr);
+}
