@@ -84,16 +84,18 @@ Task<void> run_connection(Shared& shared, ByteStream& stream) {
     }
 }
 
-Task<void> connection_task(Shared& shared) {
-    StreamPtr stream;
+// Opens one connection into `slot`; a failure is counted, not raised.
+Task<void> open_connection(Shared& shared, StreamPtr& slot) {
     try {
-        stream = co_await connect_stream(shared.options.url);
+        slot = co_await connect_stream(shared.options.url);
     } catch (const Cancelled&) {
         throw;
     } catch (...) {
         note_error(shared, std::current_exception());
-        co_return;
     }
+}
+
+Task<void> connection_task(Shared& shared, StreamPtr stream) {
     ++shared.stats.connections_open;
     try {
         co_await run_connection(shared, *stream);
@@ -139,6 +141,19 @@ Task<BenchStats> run_bench(BenchOptions options, BenchProgress progress, double 
     for (std::size_t i = 0; i < pattern_size; ++i)
         shared.pattern.data()[i] = static_cast<std::byte>((i * 131 + (i >> 8) * 7) & 0xff);
 
+    // Connect first, so that connecting is neither measured nor warm-up,
+    // and a target that refuses everyone fails at once.
+    std::vector<StreamPtr> streams(static_cast<std::size_t>(options.connections));
+    co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+        for (StreamPtr& slot : streams)
+            tg.spawn(open_connection(shared, slot));
+        co_return;
+    });
+    if (shared.first_error && std::none_of(streams.begin(), streams.end(),
+                                           [](const StreamPtr& s) { return s != nullptr; })) {
+        std::rethrow_exception(shared.first_error);
+    }
+
     const TimePoint start = current_time();
     const TimePoint measure_from = start + to_duration(options.warmup);
     const TimePoint measure_until = measure_from + to_duration(options.duration);
@@ -183,8 +198,9 @@ Task<BenchStats> run_bench(BenchOptions options, BenchProgress progress, double 
             tg.cancel_scope().cancel();
         });
         co_await with_task_group([&](TaskGroup& workers) -> Task<void> {
-            for (int i = 0; i < options.connections; ++i)
-                workers.spawn(connection_task(shared));
+            for (StreamPtr& stream : streams) {
+                if (stream) workers.spawn(connection_task(shared, std::move(stream)));
+            }
             co_return;
         });
         // Every connection ended on its own (errors): stop the clock too.
@@ -197,8 +213,8 @@ Task<BenchStats> run_bench(BenchOptions options, BenchProgress progress, double 
         end > measure_from ? std::chrono::duration<double>(end - measure_from).count() : 0;
     shared.stats.warming_up = false;
     // Nothing measured because nothing worked: that is the command's error.
-    if (shared.stats.errors >= static_cast<std::uint64_t>(options.connections) &&
-        shared.stats.requests == 0 && shared.first_error) {
+    if (shared.stats.requests == 0 && shared.first_error &&
+        shared.stats.errors >= static_cast<std::uint64_t>(options.connections)) {
         std::rethrow_exception(shared.first_error);
     }
     co_return shared.stats;

@@ -59,8 +59,10 @@ double parse_seconds(const std::string& text, const char* what) {
         value /= 1000;
     } else if (unit == "m" || unit == "min") {
         value *= 60;
+    } else if (unit == "h") {
+        value *= 3600;
     } else if (!unit.empty() && unit != "s") {
-        throw UsageError(std::string(what) + " '" + text + "': unknown unit (use ms, s or m)");
+        throw UsageError(std::string(what) + " '" + text + "': unknown unit (use ms, s, m or h)");
     }
     if (value > 86400 * 365) throw UsageError(std::string(what) + " '" + text + "' is too long");
     return value;

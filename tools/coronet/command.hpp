@@ -27,9 +27,9 @@ Command add_demo(CLI::App& root);
 // With `soft_stop`, see run_until_interrupted.
 int run_in_loop(std::string name, std::function<Task<int>()> body, Event* soft_stop = nullptr);
 
-// Bytes of human text, e.g. 1048576 -> "1.0 MiB"; accepts "64", "4k", "1M".
+// Bytes from "64", "64B", "4k", "1M" (binary multiples).
 std::size_t parse_size(const std::string& text, const char* what);
-// Seconds from "10", "2.5s", "500ms", "1m".
+// Seconds from "10", "2.5s", "500ms", "1m", "1h".
 double parse_seconds(const std::string& text, const char* what);
 
 }  // namespace coronet::cli

@@ -1,9 +1,11 @@
 // coronet: nc, socat and wrk's everyday jobs in one tool, on coronet's public
 // API. See docs/cli.md; every subcommand lives in its own cmd_*.cpp.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <coronet/version.hpp>
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "cli_error.hpp"
@@ -30,6 +32,19 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", CORONET_VERSION_STRING);
     std::vector<Command> commands = {add_connect(app), add_listen(app),  add_relay(app),
                                      add_bench(app),   add_resolve(app), add_demo(app)};
+    // CLI11 would call a misspelt command a missing one; name it instead.
+    if (argc > 1 && argv[1][0] != '-') {
+        const std::string word = argv[1];
+        const bool known = std::any_of(commands.begin(), commands.end(),
+                                       [&](const Command& c) { return c.app->get_name() == word; });
+        if (!known) {
+            std::fprintf(stderr,
+                         "coronet: unknown command '%s' (connect, listen, relay, bench, resolve, "
+                         "demo; see 'coronet --help')\n",
+                         word.c_str());
+            return kExitUsage;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {

@@ -16,6 +16,9 @@ std::string quoted(std::string_view text) {
 
 int parse_port(std::string_view port, std::string_view url) {
     if (port.empty()) throw UsageError("missing port in " + quoted(url) + " (expected HOST:PORT)");
+    if (port.front() < '0' || port.front() > '9') {
+        throw UsageError("port " + quoted(port) + " in " + quoted(url) + " is not a number");
+    }
     long value = 0;
     const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (error == std::errc::result_out_of_range ||
