@@ -52,5 +52,32 @@ TEST(CliHelp, EverySubcommandHasHelpWithExamples) {
     }
 }
 
+// docs/cli.md documents every command and every option `--help` lists.
+TEST(CliHelp, DocsNameEveryOptionOfEveryCommand) {
+    ScratchDir dir;
+    const std::string doc = read_file(CORONET_CLI_DOC);
+    ASSERT_FALSE(doc.empty());
+    for (const char* command : {"connect", "listen", "relay", "bench", "resolve", "demo"}) {
+        SCOPED_TRACE(command);
+        EXPECT_NE(doc.find("## " + std::string(command) + "\n"), std::string::npos);
+        EXPECT_NE(doc.find("coronet " + std::string(command) + " [OPTIONS]"), std::string::npos);
+        const std::string help = run_cli(dir, {command, "--help"}).out;
+        std::size_t at = 0;
+        int options = 0;
+        while ((at = help.find("\n  -", at)) != std::string::npos) {
+            at += 3;
+            const std::size_t end = help.find_first_of(" \n", at);
+            std::string names = help.substr(at, end - at);  // "-c,--connections"
+            const std::size_t comma = names.find(',');
+            const std::string longest =
+                comma == std::string::npos ? names : names.substr(comma + 1);
+            if (longest == "--help") continue;
+            ++options;
+            EXPECT_NE(doc.find(longest), std::string::npos) << longest << " is not in docs/cli.md";
+        }
+        EXPECT_GE(options, std::string(command) == "demo" ? 1 : 2);
+    }
+}
+
 }  // namespace
 }  // namespace coronet::tools_test

@@ -71,7 +71,7 @@ Command add_bench(CLI::App& root) {
                     "messages in flight per connection (default 1)")
         ->check(CLI::Range(1, 4096));
     app->add_option("-d,--duration", options->duration,
-                    "measuring time: 10, 10s, 500ms, 1m (default 10s)");
+                    "measuring time: 10, 10s, 500ms, 1m, 1h (default 10s)");
     app->add_option("--warmup", options->warmup, "unmeasured time first (default 1s)");
     app->add_flag("--json", options->json, "print the result as one JSON object");
     app->add_option("--svg", options->svg, "write a latency-by-percentile chart to FILE");

@@ -89,9 +89,9 @@ Command add_relay(CLI::App& root) {
         ->check(CLI::PositiveNumber);
     app->add_flag("--verbose,-v", options->verbose, "print the addresses to stderr");
     app->footer(R"(Examples:
-  coronet relay tcp://127.0.0.1:8081 tcp://127.0.0.1:8080      a TCP port forwarder
-  coronet relay unix:/tmp/app.sock tcp://db.internal:5432       expose a TCP service on a UNIX socket
-  coronet relay tls://:8443 tcp://127.0.0.1:8080      TLS termination (not in this build yet)
+  coronet relay tcp://127.0.0.1:8081 tcp://127.0.0.1:8080   a TCP port forwarder
+  coronet relay unix:/tmp/app.sock tcp://127.0.0.1:5432      a TCP service on a UNIX socket
+  coronet relay tls://:8443 tcp://127.0.0.1:8080             TLS termination (not in this build yet)
 Every connection is relayed until Ctrl-C or --max-conns; a failed connection is
 reported on stderr and the others go on (exit code 1 at the end).)");
     return {app,

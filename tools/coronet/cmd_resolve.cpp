@@ -47,8 +47,9 @@ Command add_resolve(CLI::App& root) {
     auto* v4 = app->add_flag("-4", options->v4, "IPv4 addresses only");
     app->add_flag("-6", options->v6, "IPv6 addresses only")->excludes(v4);
     app->footer(R"(Examples:
-  coronet resolve localhost          ipv6 ::1 / ipv4 127.0.0.1
-  coronet resolve example.com 443    ipv4 93.184.215.14:443 ...)");
+  coronet resolve localhost          "ipv6 ::1" and "ipv4 127.0.0.1", one per line
+  coronet resolve example.com 443    every address with the port, as "ipv4 ADDR:443"
+  coronet resolve -4 example.com     IPv4 addresses only)");
     return {app, [options] {
                 return run_in_loop("resolve", [options] { return run_resolve(*options); });
             }};
