@@ -35,6 +35,9 @@ TEST(CliResolve, NumericAndLocalNames) {
 
 TEST(CliHelp, EverySubcommandHasHelpWithExamples) {
     ScratchDir dir;
+    RunResult version = run_cli(dir, {"--version"});
+    EXPECT_EQ(version.code, 0);
+    EXPECT_TRUE(version.out.starts_with("coronet 0.")) << version.out;
     RunResult top = run_cli(dir, {"--help"});
     EXPECT_EQ(top.code, 0);
     EXPECT_NE(top.out.find("Exit codes: 0 ok, 1 peer or network error, 2 usage error"),

@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp&) {
         std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
         return kExitOk;
+    } catch (const CLI::CallForVersion& e) {
+        std::printf("coronet %s\n", e.what());
+        return kExitOk;
     } catch (const CLI::Success&) {
         return kExitOk;
     } catch (const CLI::ParseError& e) {
