@@ -3,7 +3,8 @@
 
 usage: check_layering.py [<source root>]   (default: the repository root)
 
-Checked files: include/coronet/<layer>/** and src/<layer>/**. An include names a
+Checked files: include/coronet/<layer>/**, src/<layer>/** and tools/** (the
+command-line tool, which uses the library through its public headers only). An include names a
 layer either as <coronet/<layer>/...> (public headers) or as "<layer>/..."
 (the library's private headers under src/). Rules:
   * a layer includes only itself and the layers it may use (ALLOWED below);
@@ -62,7 +63,9 @@ def check_file(root, file, layer, public):
             continue
         used, used_public = found
         if public and not used_public:
-            errors.append(f"{where}: a public header includes a private src/ header")
+            who = "the tools use coronet only through public headers" if layer == "tools" \
+                else "a public header includes a private src/ header"
+            errors.append(f"{where}: {who}")
         elif not used_public and used != layer:
             errors.append(f"{where}: use layer '{used}' through its public headers")
         if used == layer:
@@ -90,6 +93,12 @@ def main():
                 if file.suffix in SUFFIXES and file.is_file():
                     checked += 1
                     errors.extend(check_file(root, file, layer, public))
+    tools = root / "tools"
+    if tools.is_dir():
+        for file in sorted(tools.rglob("*")):
+            if file.suffix in SUFFIXES and file.is_file():
+                checked += 1
+                errors.extend(check_file(root, file, "tools", True))
     for error in errors:
         print(error, file=sys.stderr)
     print(f"layering: {checked} files checked, {len(errors)} violation(s)")

@@ -1,27 +1,25 @@
 #!/usr/bin/env bash
-# The main job: build the release preset's demo and run it.
-#   bash scripts/demo.sh [demo arguments...]
+# The main job: build the `coronet` command-line tool (release preset) and run
+# `coronet demo`: an in-process echo server and a short bench against it, then
+# the reference's TCP, UNIX, fd-passing, UDP and UNIX-datagram exchanges.
+#   bash scripts/demo.sh [demo arguments...]     (e.g. --duration 2s)
 # CORONET_BACKEND=epoll|io_uring chooses the backend (default: io_uring when
-# the kernel allows it, else epoll).
+# the kernel allows it, else epoll). The runtime walk-through that used to be
+# the demo is still built as build/release/examples/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 
 ensure_packages cmake g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev \
-    liburing-dev libssl-dev
-
-if [ ! -f examples/demo.cpp ]; then
-    echo "error: examples/demo.cpp does not exist, so there is no demo to run" >&2
-    exit 1
-fi
+    liburing-dev libssl-dev libcli11-dev
 
 jobs=$(nproc)
 cmake --preset release >/dev/null
-cmake --build --preset release --target demo -j "$jobs"
+cmake --build --preset release --target coronet_cli -j "$jobs"
 
-demo=build/release/examples/demo
-if [ ! -x "$demo" ]; then
-    echo "error: the build finished but $demo was not produced" >&2
+coronet=build/release/tools/coronet
+if [ ! -x "$coronet" ]; then
+    echo "error: the build finished but $coronet was not produced" >&2
     exit 1
 fi
-exec "$demo" "$@"
+exec "$coronet" demo "$@"

@@ -25,7 +25,8 @@ cd "$(dirname "$0")/.." || exit 1
 source scripts/deps.sh
 
 ensure_packages cmake g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev \
-    liburing-dev libssl-dev openssl clang-14 libclang-rt-14-dev python3 nftables || exit 1
+    liburing-dev libssl-dev openssl clang-14 libclang-rt-14-dev python3 nftables libcli11-dev \
+    socat netcat-openbsd || exit 1
 
 JOBS=${JOBS:-$(nproc)}
 RELEASE_BACKENDS=${RELEASE_BACKENDS:-"epoll io_uring"}
