@@ -57,3 +57,8 @@
 #include "coronet/stream/unix_datagram_socket.hpp"
 #include "coronet/net/resolver.hpp"
 #include "coronet/net/open_tcp_socket.hpp"
+#include "coronet/asyncio/protocols.hpp"
+#include "coronet/asyncio/transports.hpp"
+#include "coronet/asyncio/write_buffer_limits.hpp"
+#include "coronet/asyncio/connection.hpp"
+#include "coronet/asyncio/server.hpp"
