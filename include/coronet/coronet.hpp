@@ -62,3 +62,4 @@
 #include "coronet/asyncio/write_buffer_limits.hpp"
 #include "coronet/asyncio/connection.hpp"
 #include "coronet/asyncio/server.hpp"
+#include "coronet/asyncio/datagram_endpoint.hpp"
