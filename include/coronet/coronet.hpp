@@ -63,3 +63,6 @@
 #include "coronet/asyncio/connection.hpp"
 #include "coronet/asyncio/server.hpp"
 #include "coronet/asyncio/datagram_endpoint.hpp"
+#include "coronet/asyncio/stream_reader.hpp"
+#include "coronet/asyncio/stream_writer.hpp"
+#include "coronet/asyncio/streams.hpp"

@@ -21,24 +21,25 @@ namespace {
 constexpr std::size_t kMaxDatagram = 64 * 1024;
 constexpr int kInlineReads = 16;
 
-class DatagramSocketTransport final : public DatagramTransport,
-                                      public detail::TransportCore,
-                                      public std::enable_shared_from_this<DatagramSocketTransport> {
+class DatagramSocketTransport final : public DatagramTransport, public detail::TransportCore {
   public:
+    std::shared_ptr<DatagramSocketTransport> self() {
+        return std::dynamic_pointer_cast<DatagramSocketTransport>(shared_from_this());
+    }
     DatagramSocketTransport(Loop& loop, net::Socket socket, std::unique_ptr<BaseProtocol> protocol)
         : TransportCore(loop, std::move(socket), std::move(protocol)) {
         bind_protocol();
     }
 
     void start() {
-        keep_alive(shared_from_this());
+        keep_alive(self());
         try {
             protocol_->connection_made(*this);
         } catch (...) {
             fatal("protocol.connection_made() failed", std::current_exception());
             return;
         }
-        loop_.call_soon([self = shared_from_this()] { self->read_more(); });
+        loop_.call_soon([self = self()] { self->read_more(); });
     }
 
     void close() override {
@@ -121,7 +122,7 @@ class DatagramSocketTransport final : public DatagramTransport,
     }
 
     void read_more() {
-        auto keep = shared_from_this();
+        auto keep = self();
         for (int turn = 0; turn < kInlineReads; ++turn) {
             if (closing_ || read_pending_) return;
             read_op_ = backend::Operation{};
@@ -144,7 +145,7 @@ class DatagramSocketTransport final : public DatagramTransport,
 
     static void on_read(backend::Operation& op) noexcept {
         auto* t = static_cast<DatagramSocketTransport*>(op.context);
-        auto keep = t->shared_from_this();
+        auto keep = t->self();
         t->read_pending_ = false;
         if (t->closing_) {
             t->maybe_release();
@@ -175,7 +176,7 @@ class DatagramSocketTransport final : public DatagramTransport,
     }
 
     void send_more() {
-        auto keep = shared_from_this();
+        auto keep = self();
         while (!send_pending_ && !queue_.empty() && !lost_scheduled_) {
             Pending& p = queue_.front();
             send_op_ = backend::Operation{};
@@ -198,7 +199,7 @@ class DatagramSocketTransport final : public DatagramTransport,
 
     static void on_send(backend::Operation& op) noexcept {
         auto* t = static_cast<DatagramSocketTransport*>(op.context);
-        auto keep = t->shared_from_this();
+        auto keep = t->self();
         t->send_pending_ = false;
         if (t->lost_scheduled_) {
             t->maybe_release();

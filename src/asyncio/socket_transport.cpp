@@ -35,24 +35,25 @@ constexpr int kInlineReads = 16;
 constexpr std::size_t kMaxIov = 64;
 constexpr std::size_t kCoalesce = 4096;
 
-class SocketTransport final : public Transport,
-                              public TransportCore,
-                              public std::enable_shared_from_this<SocketTransport> {
+class SocketTransport final : public Transport, public TransportCore {
   public:
+    std::shared_ptr<SocketTransport> self() {
+        return std::dynamic_pointer_cast<SocketTransport>(shared_from_this());
+    }
     SocketTransport(Loop& loop, net::Socket socket, std::unique_ptr<BaseProtocol> protocol)
         : TransportCore(loop, std::move(socket), std::move(protocol)) {
         bind_protocol();
     }
 
     void start() {
-        keep_alive(shared_from_this());
+        keep_alive(self());
         try {
             protocol_->connection_made(*this);
         } catch (...) {
             fatal("protocol.connection_made() failed", std::current_exception());
             return;
         }
-        loop_.call_soon([self = shared_from_this()] { self->read_more(); });
+        loop_.call_soon([self = self()] { self->read_more(); });
     }
 
     // --- BaseTransport ---
@@ -88,7 +89,7 @@ class SocketTransport final : public Transport,
     void resume_reading() override {
         if (closing_ || reading_) return;
         reading_ = true;
-        loop_.call_soon([self = shared_from_this()] { self->read_more(); });
+        loop_.call_soon([self = self()] { self->read_more(); });
     }
 
     // --- WriteTransport ---
@@ -203,7 +204,7 @@ class SocketTransport final : public Transport,
     }
 
     void read_more() {
-        auto keep = shared_from_this();
+        auto keep = self();
         for (int turn = 0; turn < kInlineReads; ++turn) {
             if (!reading_ || closing_ || eof_ || read_pending_) return;
             if (held_) {
@@ -249,7 +250,7 @@ class SocketTransport final : public Transport,
 
     static void on_read(backend::Operation& op) noexcept {
         auto* t = static_cast<SocketTransport*>(op.context);
-        auto keep = t->shared_from_this();
+        auto keep = t->self();
         t->read_pending_ = false;
         if (t->lost_done_ || t->closing_) {
             t->maybe_release();
@@ -312,7 +313,7 @@ class SocketTransport final : public Transport,
     }
 
     void start_write() {
-        auto keep = shared_from_this();
+        auto keep = self();
         while (!write_pending_ && !wbuf_.empty() && !lost_scheduled_) {
             std::size_t count = 0;
             for (auto it = wbuf_.begin(); it != wbuf_.end() && count < kMaxIov; ++it, ++count) {
@@ -338,7 +339,7 @@ class SocketTransport final : public Transport,
 
     static void on_write(backend::Operation& op) noexcept {
         auto* t = static_cast<SocketTransport*>(op.context);
-        auto keep = t->shared_from_this();
+        auto keep = t->self();
         t->write_pending_ = false;
         if (t->lost_scheduled_) {  // aborted: the buffer is void
             t->inflight_chunks_ = 0;

@@ -42,7 +42,9 @@
 
 namespace coronet::asyncio {
 
-class BaseTransport {
+// Transports are always made by std::make_shared, so shared_from_this()
+// works on any of them (the streams layer uses it to hold one).
+class BaseTransport : public std::enable_shared_from_this<BaseTransport> {
   public:
     virtual ~BaseTransport() = default;
     BaseTransport() = default;
