@@ -207,33 +207,29 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
 
 }  // namespace detail
 
-Server::Server(std::shared_ptr<detail::ServerState> state) noexcept : state_(std::move(state)) {}
-Server& Server::operator=(Server&& other) noexcept {
-    if (this != &other) {
-        if (state_) state_->close();
-        state_ = std::move(other.state_);
-    }
-    return *this;
-}
-Server::~Server() {
-    if (state_) state_->close();
-}
+struct Server::Owner {
+    explicit Owner(std::shared_ptr<detail::ServerState> s) : state(std::move(s)) {}
+    Owner(const Owner&) = delete;
+    Owner& operator=(const Owner&) = delete;
+    ~Owner() { state->close(); }
+    std::shared_ptr<detail::ServerState> state;
+};
 
-namespace {
-detail::ServerState& need(const std::shared_ptr<detail::ServerState>& s) {
-    if (!s) throw std::logic_error("Server: moved-from handle");
-    return *s;
+Server::Server(std::shared_ptr<detail::ServerState> state)
+    : owner_(std::make_shared<Owner>(std::move(state))) {}
+
+detail::ServerState& Server::state() const {
+    return *owner_->state;
 }
-}  // namespace
 
 void Server::close() {
-    need(state_).close();
+    state().close();
 }
 Task<void> Server::wait_closed() {
-    return need(state_).wait_closed();
+    return state().wait_closed();
 }
 std::vector<const net::Socket*> Server::sockets() const {
-    return need(state_).sockets();
+    return state().sockets();
 }
 std::vector<net::SocketAddress> Server::addresses() const {
     std::vector<net::SocketAddress> out;
@@ -242,13 +238,13 @@ std::vector<net::SocketAddress> Server::addresses() const {
     return out;
 }
 bool Server::is_serving() const noexcept {
-    return state_ && state_->is_serving();
+    return owner_->state->is_serving();
 }
 void Server::start_serving() {
-    need(state_).start_serving();
+    state().start_serving();
 }
 Task<void> Server::serve_forever() {
-    return need(state_).serve_forever();
+    return state().serve_forever();
 }
 
 namespace {

@@ -9,8 +9,9 @@
 // driven straight from the backend (one accept operation in flight per
 // listening socket; no task per connection).
 //
-// Server is a move-only handle. Destroying it closes the server (stops
-// accepting; open connections are not touched, as close() in asyncio).
+// Server is a shared handle (copies refer to the same server). When the last
+// copy is destroyed the server is closed (it stops accepting; open
+// connections are not touched, as close() in asyncio).
 // Accept failures that are not the peer's (EMFILE, ENFILE, ENOBUFS, ENOMEM,
 // ...) are reported through the loop's exception handler and accepting
 // resumes 100 ms later, so the server neither spins nor dies.
@@ -36,10 +37,7 @@ class ServerState;
 
 class Server {
   public:
-    explicit Server(std::shared_ptr<detail::ServerState> state) noexcept;
-    Server(Server&&) noexcept = default;
-    Server& operator=(Server&&) noexcept;
-    ~Server();
+    explicit Server(std::shared_ptr<detail::ServerState> state);
 
     // Stops listening: the listening sockets are closed; connections already
     // accepted stay open. Idempotent.
@@ -60,7 +58,9 @@ class Server {
     Task<void> serve_forever();
 
   private:
-    std::shared_ptr<detail::ServerState> state_;
+    struct Owner;  // closes the server when the last handle goes
+    detail::ServerState& state() const;
+    std::shared_ptr<Owner> owner_;
 };
 
 struct ServerOptions {
