@@ -67,7 +67,7 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
     }
 
     Task<void> wait_closed() {
-        if (closed_ && active_ == 0) co_return;
+        if (finished()) co_return;
         Future<void> f(loop_);
         waiters_.push_back(f);
         co_await f;
@@ -128,6 +128,10 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
         auto keep = std::move(l.keep);
         l.pending = false;
         ServerState& s = *l.state;
+        if (s.closed_) {
+            s.wake_waiters();
+            return;
+        }
         if (op.code == backend::OpCode::timeout) {
             s.accept_more(l);
             return;
@@ -187,8 +191,17 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
         wake_waiters();
     }
 
+    // Closed, every accepted connection lost, and no operation in flight
+    // (so that nothing of the server outlives wait_closed).
+    bool finished() const noexcept {
+        if (!closed_ || active_ != 0) return false;
+        for (auto& l : listeners_)
+            if (l->pending) return false;
+        return true;
+    }
+
     void wake_waiters() {
-        if (!closed_ || active_ != 0) return;
+        if (!finished()) return;
         auto waiters = std::move(waiters_);
         waiters_.clear();
         for (auto& w : waiters)

@@ -42,8 +42,9 @@ class Server {
     // Stops listening: the listening sockets are closed; connections already
     // accepted stay open. Idempotent.
     void close();
-    // Completes once close() has been called and every connection accepted
-    // by this server has been lost.
+    // Completes once close() has been called, every connection accepted by
+    // this server has been lost, and the listening sockets' operations have
+    // ended (await it before the loop ends, or the server's memory is leaked).
     Task<void> wait_closed();
     // The listening sockets (empty once closed).
     std::vector<const net::Socket*> sockets() const;
