@@ -52,14 +52,13 @@ class DatagramSocketTransport final : public DatagramTransport, public detail::T
     std::any get_extra_info(std::string_view name, std::any default_value) const override {
         return base_extra_info(name, std::move(default_value));
     }
-    std::unique_ptr<BaseProtocol> set_protocol(std::unique_ptr<BaseProtocol> protocol) override {
+    void set_protocol(std::unique_ptr<BaseProtocol> protocol) override {
         if (!dynamic_cast<DatagramProtocol*>(protocol.get())) {
             throw std::invalid_argument(
                 "set_protocol: a datagram transport needs a DatagramProtocol");
         }
-        auto old = swap_protocol(std::move(protocol));
+        swap_protocol(std::move(protocol));
         bind_protocol();
-        return old;
     }
     BaseProtocol& get_protocol() const noexcept override { return *protocol_; }
 

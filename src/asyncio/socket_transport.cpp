@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <stdexcept>
 #include <vector>
@@ -67,15 +68,14 @@ class SocketTransport final : public Transport, public TransportCore {
     std::any get_extra_info(std::string_view name, std::any default_value) const override {
         return base_extra_info(name, std::move(default_value));
     }
-    std::unique_ptr<BaseProtocol> set_protocol(std::unique_ptr<BaseProtocol> protocol) override {
+    void set_protocol(std::unique_ptr<BaseProtocol> protocol) override {
         if (!dynamic_cast<Protocol*>(protocol.get()) &&
             !dynamic_cast<BufferedProtocol*>(protocol.get())) {
             throw std::invalid_argument(
                 "set_protocol: a stream transport needs a Protocol or a BufferedProtocol");
         }
-        auto old = swap_protocol(std::move(protocol));
+        swap_protocol(std::move(protocol));
         bind_protocol();
-        return old;
     }
     BaseProtocol& get_protocol() const noexcept override { return *protocol_; }
 
@@ -240,10 +240,12 @@ class SocketTransport final : public Transport, public TransportCore {
             }
             read_op_.buffer = buf.data();
             read_op_.length = buf.size();
+            read_target_ = buffered_protocol_;
         } else {
             if (!read_buffer_) read_buffer_ = std::make_unique<std::byte[]>(kReadSize);
             read_op_.buffer = read_buffer_.get();
             read_op_.length = kReadSize;
+            read_target_ = nullptr;
         }
         return true;
     }
@@ -274,12 +276,24 @@ class SocketTransport final : public Transport, public TransportCore {
             on_eof();
             return;
         }
+        const BytesView got(static_cast<const std::byte*>(read_op_.buffer), std::size_t(r));
         try {
-            if (buffered_protocol_) {
-                buffered_protocol_->buffer_updated(static_cast<std::size_t>(r));
+            if (buffered_protocol_ && read_target_ == buffered_protocol_) {
+                buffered_protocol_->buffer_updated(got.size());
+            } else if (buffered_protocol_) {
+                // The bytes landed in a buffer of the protocol set_protocol
+                // replaced (or in ours): copy them into the new one's.
+                for (std::size_t off = 0; off < got.size();) {
+                    std::span<std::byte> dst = buffered_protocol_->get_buffer(got.size() - off);
+                    if (dst.empty())
+                        throw std::logic_error("get_buffer() returned an empty buffer");
+                    const std::size_t n = std::min(dst.size(), got.size() - off);
+                    std::memcpy(dst.data(), got.data() + off, n);
+                    buffered_protocol_->buffer_updated(n);
+                    off += n;
+                }
             } else {
-                stream_->data_received(
-                    BytesView(static_cast<const std::byte*>(read_op_.buffer), std::size_t(r)));
+                stream_->data_received(got);
             }
         } catch (...) {
             fatal("protocol.data_received() failed", std::current_exception());
@@ -433,6 +447,7 @@ class SocketTransport final : public Transport, public TransportCore {
     backend::Operation read_op_;
     std::unique_ptr<std::byte[]> read_buffer_;
     std::optional<int> held_;
+    BufferedProtocol* read_target_ = nullptr;  // whose buffer read_op_ fills
     bool read_pending_ = false;
     bool reading_ = true;
     bool eof_ = false;

@@ -56,10 +56,10 @@ std::any TransportCore::base_extra_info(std::string_view name, std::any default_
     return default_value;
 }
 
-std::unique_ptr<BaseProtocol> TransportCore::swap_protocol(std::unique_ptr<BaseProtocol> protocol) {
+void TransportCore::swap_protocol(std::unique_ptr<BaseProtocol> protocol) {
     if (!protocol) throw std::invalid_argument("set_protocol: null protocol");
     std::swap(protocol, protocol_);
-    return protocol;
+    retired_protocols_.push_back(std::move(protocol));
 }
 
 }  // namespace coronet::asyncio::detail

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coronet/asyncio/protocols.hpp"
 #include "coronet/net/socket.hpp"
@@ -44,11 +45,13 @@ class TransportCore {
     void call_connection_lost(std::exception_ptr exc) noexcept;
 
     std::any base_extra_info(std::string_view name, std::any default_value) const;
-    std::unique_ptr<BaseProtocol> swap_protocol(std::unique_ptr<BaseProtocol> protocol);
+    // Installs `protocol`, retiring the current one (kept until destruction).
+    void swap_protocol(std::unique_ptr<BaseProtocol> protocol);
 
     Loop& loop_;
     net::Socket socket_;
     std::unique_ptr<BaseProtocol> protocol_;
+    std::vector<std::unique_ptr<BaseProtocol>> retired_protocols_;
     // Cached at construction, so they survive close() as in asyncio.
     std::optional<net::SocketAddress> peername_;
     std::optional<net::SocketAddress> sockname_;

@@ -257,8 +257,7 @@ TEST(StreamTransport, SetProtocolSwitchesTheReceiver) {
         auto second = std::make_unique<Recorder>();
         auto rec2 = second->rec;
         Recorder* raw = second.get();
-        std::unique_ptr<aio::BaseProtocol> old = cb.transport->set_protocol(std::move(second));
-        EXPECT_EQ(old.get(), cb.protocol);
+        cb.transport->set_protocol(std::move(second));
         EXPECT_EQ(&cb.transport->get_protocol(), raw);
         EXPECT_THROW(cb.transport->set_protocol(nullptr), std::invalid_argument);
         EXPECT_THROW(cb.transport->set_protocol(std::make_unique<aio::DatagramProtocol>()),
@@ -269,6 +268,34 @@ TEST(StreamTransport, SetProtocolSwitchesTheReceiver) {
         EXPECT_EQ(rec2->data, "to the new one");
         EXPECT_EQ(joined(rec2->events), "data eof lost:ok");  // no connection_made
         EXPECT_EQ(joined(fb.made[0]->events), "made");
+    });
+}
+
+// A protocol may hand the connection over from inside its own callback (the
+// old one is kept alive by the transport); later bytes go to the new one.
+TEST(StreamTransport, SetProtocolFromInsideACallbackToABufferedProtocol) {
+    coronet::run([&]() -> Task<void> {
+        auto [a, b] = net::socketpair();
+        RecorderFactory fa, fb;
+        IntoBuffer* next = nullptr;
+        fb.configure = [&next](Recorder& r) {
+            r.on_data = [&next](Recorder& self, BytesView) {
+                auto p = std::make_unique<IntoBuffer>();
+                next = p.get();
+                self.rec->transport->set_protocol(std::move(p));  // destroys nothing yet
+            };
+        };
+        aio::Connection ca = co_await aio::create_connection(fa.factory(), std::move(a));
+        aio::Connection cb = co_await aio::create_connection(fb.factory(), std::move(b));
+        ca.transport->write("first");
+        co_await wait_until([&] { return next != nullptr; });
+        EXPECT_EQ(fb.made[0]->data, "first");
+        ca.transport->write("then the rest");
+        ca.transport->close();
+        co_await wait_until([&] { return next->lost; });
+        EXPECT_EQ(next->received, "then the rest");
+        EXPECT_TRUE(next->eof);
+        EXPECT_EQ(&cb.transport->get_protocol(), next);
     });
 }
 

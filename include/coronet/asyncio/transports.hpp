@@ -68,9 +68,13 @@ class BaseTransport : public std::enable_shared_from_this<BaseTransport> {
         if (const T* p = std::any_cast<T>(&v)) return *p;
         return std::nullopt;
     }
-    // Replaces the protocol (the transport owns the new one; the old one is
-    // returned to the caller). The new protocol gets no connection_made.
-    virtual std::unique_ptr<BaseProtocol> set_protocol(std::unique_ptr<BaseProtocol> protocol) = 0;
+    // Replaces the protocol; the new one gets no connection_made. As in
+    // asyncio nothing is returned: the transport keeps the old protocol alive
+    // until the transport itself goes, because set_protocol is typically
+    // called from inside the old protocol's own callback (and, on io_uring, a
+    // receive may still be writing into a BufferedProtocol's buffer; bytes it
+    // brings are handed to the new protocol).
+    virtual void set_protocol(std::unique_ptr<BaseProtocol> protocol) = 0;
     virtual BaseProtocol& get_protocol() const noexcept = 0;
 };
 
