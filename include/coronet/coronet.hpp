@@ -62,3 +62,13 @@
 #include "coronet/net/resolver.hpp"
 #include "coronet/net/open_tcp_socket.hpp"
 #include "coronet/tls/tls.hpp"
+
+#include "coronet/asyncio/protocols.hpp"
+#include "coronet/asyncio/transports.hpp"
+#include "coronet/asyncio/write_buffer_limits.hpp"
+#include "coronet/asyncio/connection.hpp"
+#include "coronet/asyncio/server.hpp"
+#include "coronet/asyncio/datagram_endpoint.hpp"
+#include "coronet/asyncio/stream_reader.hpp"
+#include "coronet/asyncio/stream_writer.hpp"
+#include "coronet/asyncio/streams.hpp"
