@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -71,6 +72,19 @@ bool waits_for_output(const Operation& op) noexcept {
     }
 }
 
+// recv/recv_provided whose result says something about the receive queue:
+// MSG_PEEK leaves the data there, MSG_OOB and MSG_ERRQUEUE read other queues.
+bool is_plain_read(const Operation& op) noexcept {
+    return (op.code == OpCode::recv || op.code == OpCode::recv_provided) &&
+           (op.flags & (MSG_PEEK | MSG_OOB | MSG_ERRQUEUE)) == 0;
+}
+
+bool is_stream_socket(int fd) noexcept {
+    int type = 0;
+    socklen_t length = sizeof type;
+    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
+}
+
 }  // namespace
 
 EpollDriver::EpollDriver(const DriverOptions& options)
@@ -136,12 +150,38 @@ int EpollDriver::attempt(Operation& op, std::uint32_t ready_events) {
             const int result = perform_syscall(op);
             return result == -EINPROGRESS ? kNotReady : result;
         }
-        case OpCode::recv_provided:
-            return not_ready_if_eagain(recv_into_pool(pool_, op));
+        case OpCode::recv_provided: {
+            const int result = recv_into_pool(pool_, op);
+            note_read(op, std::min(op.length, pool_.buffer_size()), result);
+            return not_ready_if_eagain(result);
+        }
+        case OpCode::recv: {
+            const int result = perform_syscall(op);
+            note_read(op, op.length, result);
+            return not_ready_if_eagain(result);
+        }
         case OpCode::timeout:
             return -EINVAL;
         default:
             return not_ready_if_eagain(perform_syscall(op));
+    }
+}
+
+bool EpollDriver::known_empty(const Operation& op) const noexcept {
+    if (!is_plain_read(op) || op.fd < 0 || static_cast<std::size_t>(op.fd) >= fds_.size()) {
+        return false;
+    }
+    const FdState& state = fds_[static_cast<std::size_t>(op.fd)];
+    return state.registered && state.stream && state.drained;
+}
+
+void EpollDriver::note_read(const Operation& op, std::size_t asked, int result) noexcept {
+    if (!is_plain_read(op) || static_cast<std::size_t>(op.fd) >= fds_.size()) return;
+    FdState& state = fds_[static_cast<std::size_t>(op.fd)];
+    if (!state.registered || !state.stream || state.hung_up) return;
+    // 0 is end of stream, which stays readable; an error is left to the caller.
+    if (result == -EAGAIN || (result > 0 && static_cast<std::size_t>(result) < asked)) {
+        state.drained = true;
     }
 }
 
@@ -159,6 +199,10 @@ bool EpollDriver::start(Operation& op) {
         return false;
     }
     op.state = idle;
+    if (known_empty(op)) {
+        wait_on_fd(op);
+        return false;
+    }
     const int result = attempt(op, 0);
     if (result != kNotReady) {
         op.result = result;
@@ -185,6 +229,9 @@ void EpollDriver::wait_on_fd(Operation& op) {
             return;
         }
         state.registered = true;
+        state.stream = is_stream_socket(op.fd);
+        state.drained = false;
+        state.hung_up = false;
     }
     op.state = waiting_fd;
     ++pending_;
@@ -273,6 +320,10 @@ void EpollDriver::check_registrations(std::chrono::steady_clock::time_point now)
         }
         epoll_event event = registration_event(check.fd);
         if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, check.fd, &event) == 0 || errno == EEXIST) {
+            // A fresh registration reports what is ready at the next wait; no
+            // knowledge about the old file's queue carries over.
+            state.drained = false;
+            state.hung_up = false;
             // Live (EEXIST), or stale and now registered: edge-triggered, the
             // add reports what is already ready at the next wait.
             continue;
@@ -389,8 +440,11 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
         }
         const int fd = static_cast<int>(event.data.u64);
         if (static_cast<std::size_t>(fd) >= fds_.size()) continue;
-        fds_[static_cast<std::size_t>(fd)].quiet = false;
         const std::uint32_t e = event.events;
+        FdState& state = fds_[static_cast<std::size_t>(fd)];
+        state.quiet = false;
+        if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) state.drained = false;
+        if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) state.hung_up = true;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) {
             retry_waiters(fd, true, e, ran);
         }
@@ -434,6 +488,8 @@ void EpollDriver::forget_fd(int fd) noexcept {
         state.registered = false;
     }
     state.check_queued = false;  // its entry in checks_ is now of an old generation
+    state.drained = false;
+    state.hung_up = false;
     ++state.generation;
 }
 

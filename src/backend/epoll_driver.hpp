@@ -6,6 +6,17 @@
 // path. Waiting operations queue per fd and per direction; an edge retries
 // them in order.
 //
+// Known-empty receive queues: once a stream socket's recv has come back
+// short (fewer bytes than asked for) or with EAGAIN, its queue was empty at
+// that moment, and any data arriving after it raises a new edge. Until that
+// edge, a recv on it waits for readiness straight away instead of first
+// trying a syscall that would fail with EAGAIN: a request/response server
+// saves one recv per request. Only plain recv/recv_provided (no MSG_PEEK and
+// the like) set or use this, and only on registered stream sockets (a short
+// datagram read says nothing about the next datagram). Once the peer's FIN
+// (or an error) has been reported, a short read is followed by end of stream
+// with no further edge, so such an fd is never marked drained.
+//
 // A registration can go stale: if an fd is closed without forget_fd, the
 // kernel drops its registration with the file, and a new file that gets the
 // same number looks registered to us but is not. Waits on an fd registered
@@ -53,6 +64,9 @@ class EpollDriver final : public Driver {
         bool registered = false;
         bool check_queued = false;  // in checks_ (for this generation)
         bool quiet = false;         // no event since it was queued there
+        bool stream = false;        // SOCK_STREAM (asked once, at registration)
+        bool drained = false;       // receive queue known empty until the next edge
+        bool hung_up = false;       // saw RDHUP/HUP/ERR: reads stay ready (EOF, error)
     };
     // A registration to re-check at `due` if the fd is still waiting then.
     struct RegistrationCheck {
@@ -64,6 +78,11 @@ class EpollDriver final : public Driver {
 
     // One attempt at op's call: its result, or kNotReady to wait for readiness.
     int attempt(Operation& op, std::uint32_t ready_events);
+    // Whether op is a plain read on a registered stream socket whose queue is
+    // known empty: then trying it now would only return EAGAIN.
+    bool known_empty(const Operation& op) const noexcept;
+    // Records what a plain read's result says about its fd's receive queue.
+    void note_read(const Operation& op, std::size_t asked, int result) noexcept;
     void wait_on_fd(Operation& op);
     FdState& fd_state(int fd);
     int wait_for_events(epoll_event* events, std::optional<Duration> timeout);

@@ -4,11 +4,14 @@
 #include <stdexcept>
 
 #include "coronet/base/errors.hpp"
+#include "coronet/runtime/detail/hot_tls.hpp"
 
 namespace coronet {
 namespace {
 
-thread_local Loop* tl_loop = nullptr;
+// initial-exec: a plain %fs-relative load instead of a __tls_get_addr call
+// per access from this shared library (see CORONET_HOT_TLS).
+CORONET_HOT_TLS thread_local Loop* tl_loop = nullptr;
 
 // A call_soon callback on the ready queue; frees itself after running.
 struct CallbackRunnable final : detail::Runnable {

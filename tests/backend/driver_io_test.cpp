@@ -204,6 +204,107 @@ TEST_P(DriverIo, RecvSeesEndOfStream) {
     EXPECT_EQ(recv.result(), 0);
 }
 
+// A short read leaves the receive queue empty (epoll then skips the next
+// recv's syscall until an edge): data that arrives before the next recv
+// starts, and data that arrives after, must both be seen.
+TEST_P(DriverIo, RecvAfterAShortReadSeesLaterData) {
+    auto [a, b] = stream_pair();
+    char buffer[16] = {};
+    TestOp first(OpCode::recv, a.get());
+    first.op.buffer = buffer;
+    first.op.length = sizeof buffer;
+    start(first);  // waits: registers the fd
+    ASSERT_EQ(::write(b.get(), "abc", 3), 3);
+    wait(first);
+    ASSERT_EQ(first.result(), 3);
+
+    ASSERT_EQ(::write(b.get(), "meanwhile", 9), 9);
+    TestOp second(OpCode::recv, a.get());
+    second.op.buffer = buffer;
+    second.op.length = sizeof buffer;
+    start(second);
+    wait(second);
+    ASSERT_EQ(second.result(), 9);
+    EXPECT_EQ(std::string_view(buffer, 9), "meanwhile");
+
+    TestOp third(OpCode::recv_provided, a.get());
+    third.op.length = 64;
+    start(third);
+    ASSERT_FALSE(third.sync);
+    settle();
+    EXPECT_EQ(third.calls, 0);
+    ASSERT_EQ(::write(b.get(), "later", 5), 5);
+    wait(third);
+    ASSERT_EQ(third.result(), 5);
+    EXPECT_EQ(std::string_view(reinterpret_cast<char*>(third.op.provided.data), 5), "later");
+    d().release_buffer(third.op.provided);
+}
+
+// Data and the peer's FIN reported by one edge: the short read of the data
+// is followed by end of stream, with no further edge to announce it.
+TEST_P(DriverIo, ShortReadBeforeEndOfStreamThenEndOfStream) {
+    auto [a, b] = stream_pair();
+    char buffer[16] = {};
+    TestOp first(OpCode::recv, a.get());
+    first.op.buffer = buffer;
+    first.op.length = sizeof buffer;
+    start(first);  // waits: registers the fd
+    ASSERT_EQ(::write(b.get(), "last", 4), 4);
+    ASSERT_EQ(::shutdown(b.get(), SHUT_WR), 0);
+    wait(first);
+    ASSERT_EQ(first.result(), 4);
+    TestOp second(OpCode::recv_provided, a.get());
+    second.op.length = 64;
+    start(second);
+    wait(second);
+    EXPECT_EQ(second.result(), 0);
+}
+
+// On a datagram socket a short read says nothing about the next datagram.
+TEST_P(DriverIo, ShortDatagramReadDoesNotHideTheNextOne) {
+    auto [a, b] = stream_pair(SOCK_DGRAM);
+    char buffer[16] = {};
+    TestOp first(OpCode::recv, a.get());
+    first.op.buffer = buffer;
+    first.op.length = sizeof buffer;
+    start(first);  // waits: registers the fd
+    ASSERT_EQ(::send(b.get(), "one", 3, 0), 3);
+    ASSERT_EQ(::send(b.get(), "two", 3, 0), 3);
+    wait(first);
+    ASSERT_EQ(first.result(), 3);
+    TestOp second(OpCode::recv, a.get());
+    second.op.buffer = buffer;
+    second.op.length = sizeof buffer;
+    start(second);
+    wait(second);
+    ASSERT_EQ(second.result(), 3);
+    EXPECT_EQ(std::string_view(buffer, 3), "two");
+}
+
+// A short MSG_PEEK leaves the bytes queued: the recv after it gets them.
+TEST_P(DriverIo, ShortPeekDoesNotHideTheData) {
+    auto [a, b] = stream_pair();
+    char buffer[16] = {};
+    TestOp peek(OpCode::recv, a.get());
+    peek.op.buffer = buffer;
+    peek.op.length = sizeof buffer;
+    peek.op.flags = MSG_PEEK;
+    start(peek);  // waits: registers the fd
+    ASSERT_EQ(::write(b.get(), "peeked", 6), 6);
+    wait(peek);
+    ASSERT_EQ(peek.result(), 6);
+    TestOp recv(OpCode::recv, a.get());
+    recv.op.buffer = buffer;
+    recv.op.length = sizeof buffer;
+    start(recv);
+    if (!is_uring()) {
+        EXPECT_TRUE(recv.sync);
+    }
+    wait(recv);
+    ASSERT_EQ(recv.result(), 6);
+    EXPECT_EQ(std::string_view(buffer, 6), "peeked");
+}
+
 TEST_P(DriverIo, SendWithRoomFinishesInline) {
     auto [a, b] = stream_pair();
     char data[] = "abc";

@@ -21,6 +21,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "coronet/runtime/detail/hot_tls.hpp"
+
 namespace coronet {
 
 template <class T = void>
@@ -37,7 +39,7 @@ struct Trampoline {
     std::coroutine_handle<> next;
     bool active = false;
 };
-inline thread_local Trampoline tl_trampoline;
+CORONET_HOT_TLS inline thread_local Trampoline tl_trampoline;
 
 inline void resume_chain(std::coroutine_handle<> h) {
     Trampoline& t = tl_trampoline;

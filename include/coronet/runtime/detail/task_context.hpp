@@ -5,6 +5,8 @@
 
 #include <coroutine>
 
+#include "coronet/runtime/detail/hot_tls.hpp"
+
 namespace coronet {
 class CancelScope;
 class Loop;
@@ -78,7 +80,7 @@ struct TaskContext : Runnable {
 };
 
 // The task running on this thread right now (nullptr in plain callbacks).
-inline thread_local TaskContext* tl_current_task = nullptr;
+CORONET_HOT_TLS inline thread_local TaskContext* tl_current_task = nullptr;
 
 // The current task, or a std::logic_error naming `what` when there is none
 // (an await used outside coronet::run).

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""report.py - bench/run.sh's raw results -> bench/results.md.
+
+Every figure is a ratio to raw_epoll (the plain epoll baseline) measured in the
+same run: per repetition for the load scenarios (then the median over
+repetitions), once per run for idle memory and callgrind instruction counts.
+"""
+import argparse
+import collections
+import os
+import platform
+import statistics
+import subprocess
+
+SCEN_LABEL = {
+    "a": "(a) 1 conn ping-pong 64 B",
+    "a_busy": "(a') same, busy-polling client",
+    "b": "(b) 50 conns ping-pong",
+    "c": "(c) 50 conns, 16 in flight",
+    "d": "(d) 1,000 conns ping-pong",
+    "e": "(e) 1 conn bulk both ways",
+}
+
+
+def parse_kv(text):
+    kv = {}
+    for tok in text.split():
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            try:
+                kv[k] = float(v)
+            except ValueError:
+                kv[k] = v
+    return kv
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:  # noqa: BLE001 - machine info is best effort
+        return "?"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--elapsed", type=int, default=0)
+    ap.add_argument("--cmd", default="bench/run.sh")
+    a = ap.parse_args()
+    raw = os.path.join(a.work, "raw")
+
+    servers, scens = [], []
+    for ln in open(os.path.join(raw, "meta.txt")).read().splitlines()[1:]:
+        if ln.startswith("server "):
+            servers.append(ln[len("server "):].split(" :: ", 1)[0])
+        elif ln.startswith("scenario "):
+            scens.append(ln[len("scenario "):].split(" :: ", 1)[0])
+    runs = collections.defaultdict(dict)  # (scen, server) -> {rep: kv}
+    sanity = {}
+    for ln in open(os.path.join(raw, "results.tsv")):
+        parts = ln.rstrip("\n").split("\t")
+        if parts[0] == "sanity":
+            sanity[parts[1]] = parts[2].split()[0]
+        elif parts[0] == "run":
+            runs[(parts[2], parts[3])][int(parts[1])] = parse_kv(parts[4])
+
+    def good(kv):
+        return kv.get("ok") == 1.0 and "server_died" not in kv
+
+    def value(kv, what):
+        bulk = kv.get("mode") == "bulk"
+        v = kv.get("gbps") if bulk else kv.get("rps")
+        if what == "rate":
+            return v
+        if what == "per_cpu":
+            cpu = kv.get("srv_cpu", -1)
+            return v / (cpu / 100) if v and cpu and cpu > 0 else None
+        if what == "p50":
+            return kv.get("p50_us")
+        return None
+
+    def ratio(sc, name, what):
+        """Median over repetitions of server/raw_epoll in the same repetition."""
+        rs = []
+        for rep, kv in runs[(sc, name)].items():
+            base = runs[(sc, "raw_epoll")].get(rep)
+            if not base or not good(kv) or not good(base):
+                continue
+            v, b = value(kv, what), value(base, what)
+            if v and b:
+                rs.append(v / b)
+        return med(rs), len(rs), len(runs[(sc, name)])
+
+    def cell(sc, name, what):
+        r, n, total = ratio(sc, name, what)
+        if r is None:
+            return "—" if total == 0 else f"failed ({total - n}/{total})"
+        return f"{r:.2f}" + ("" if n == total else f" ({n}/{total} ok)")
+
+    idle = {}
+    p = os.path.join(a.work, "idle.tsv")
+    if os.path.exists(p):
+        for ln in open(p):
+            name, res = ln.rstrip("\n").split("\t", 1)
+            idle[name] = parse_kv(res)
+    cg = {}
+    p = os.path.join(a.work, "callgrind.tsv")
+    if os.path.exists(p):
+        for ln in open(p):
+            name, vals = ln.rstrip("\n").split("\t", 1)
+            v = [int(x) for x in vals.split()]
+            if len(v) == 4 and v[2] > v[0] > 0 and v[3] > v[1] > 0:
+                reqs = (v[2] - v[0]) / 64  # 64-byte requests
+                cg[name] = (v[3] - v[1]) / reqs
+            else:
+                cg[name] = None
+    notes = open(os.path.join(a.work, "notes.txt")).read().strip() if os.path.exists(
+        os.path.join(a.work, "notes.txt")) else ""
+
+    L = []
+    w = L.append
+    commit = sh("git -C %s log -1 --format='%%h %%s'" % os.path.dirname(os.path.abspath(__file__)))
+    w("# coronet echo benchmarks")
+    w("")
+    w(f"Produced by `{a.cmd.strip()}` ({a.mode} mode, {a.elapsed} s) at commit `{commit}`.")
+    loadavg = " ".join(open("/proc/loadavg").read().split()[:3])
+    w(f"Machine: {os.cpu_count()} CPUs, kernel {platform.release()}, "
+      f"load average at the end: {loadavg}. Server pinned to core 0, "
+      "load generator (`../shared/bench/loadgen/echo_load.c`, verifies every echoed byte) to core 1.")
+    w("")
+    w("**Every figure is a ratio to `raw_epoll`, the plain epoll server, measured in the same run** "
+      "(and, for the load scenarios, the same repetition; median over repetitions). "
+      "This machine is a shared 2-vCPU VM with other builds running: absolute numbers are "
+      "noise, only same-run ratios mean anything, and even those move by several percent "
+      "between runs. Raw data and the harness's own tables (absolute req/s, latency, CPU) are "
+      "in `build/bench-run/`.")
+    w("")
+    w("Baselines: `raw_epoll` (non-blocking, level-triggered epoll) and `uring_tuned` (multishot "
+      "accept and recv, provided-buffer ring, batched sends, one submit per iteration, "
+      "SINGLE_ISSUER + DEFER_TASKRUN) are the shared bench's servers "
+      "(`../shared/bench/servers/`), built and run as they are. coronet servers: "
+      "`bench/echo/*.cpp`, `coronet_<server>_<backend>`.")
+    if notes:
+        w("")
+        w("Notes from this run:")
+        w("")
+        for n in notes.splitlines():
+            w(f"* {n}")
+    w("")
+    w(f"Repetitions: {max((len(v) for v in runs.values()), default=0)} per scenario and server.")
+    w("")
+
+    # ---- requests per server-CPU-second and rates
+    w("## Requests per server-CPU-second (ratio to raw_epoll)")
+    w("")
+    w("rps / (server CPU% / 100): the server's own cost per request. With C=50 the single-core "
+      "load generator is the ceiling for every native server, so the raw rate says little there.")
+    w("")
+    w("| server | " + " | ".join(SCEN_LABEL.get(s, s) for s in scens) + " |")
+    w("|---|" + "---|" * len(scens))
+    for name in servers:
+        w(f"| {name} | " + " | ".join(cell(s, name, "per_cpu") for s in scens) + " |")
+    w("")
+    w("## Throughput (ratio to raw_epoll: req/s; GB/s echoed for bulk)")
+    w("")
+    w("| server | " + " | ".join(SCEN_LABEL.get(s, s) for s in scens) + " |")
+    w("|---|" + "---|" * len(scens))
+    for name in servers:
+        w(f"| {name} | " + " | ".join(cell(s, name, "rate") for s in scens) + " |")
+    lat = [s for s in scens if s in ("a", "a_busy")]
+    if lat:
+        w("")
+        w("## 1 connection ping-pong: median p50 latency (ratio to raw_epoll; lower is better)")
+        w("")
+        w("| server | " + " | ".join(SCEN_LABEL[s] for s in lat) + " |")
+        w("|---|" + "---|" * len(lat))
+        for name in servers:
+            w(f"| {name} | " + " | ".join(cell(s, name, "p50") for s in lat) + " |")
+
+    # ---- idle
+    if idle:
+        w("")
+        w("## Idle connections: server memory per connection")
+        w("")
+        w("RSS growth divided by connections, each connection having echoed one byte and "
+          "waiting in receive (`bench/idle_conns.py`).")
+        w("")
+        w("| server | connections | bytes per connection | ratio to raw_epoll |")
+        w("|---|---|---|---|")
+        base = idle.get("raw_epoll", {}).get("bytes_per_conn")
+        for name, kv in idle.items():
+            if kv.get("ok") == 1.0:
+                b = kv["bytes_per_conn"]
+                r = f"{b / base:.2f}" if base else "—"
+                w(f"| {name} | {int(kv['conns'])} | {b:.0f} | {r} |")
+            else:
+                w(f"| {name} | — | failed: {kv.get('error', '?')} | — |")
+
+    # ---- callgrind
+    if cg:
+        w("")
+        w("## User-space instructions per request (callgrind, 1 connection ping-pong 64 B)")
+        w("")
+        w("`valgrind --tool=callgrind` on the server; two runs (1 s and 3 s of load), "
+          "(Ir difference) / (request difference), so start-up is cancelled out. "
+          "Kernel work is not counted.")
+        w("")
+        w("| server | instructions per request | ratio to raw_epoll |")
+        w("|---|---|---|")
+        base = cg.get("raw_epoll")
+        for name, v in cg.items():
+            if v is None:
+                w(f"| {name} | failed | — |")
+            else:
+                w(f"| {name} | {v:.0f} | " + (f"{v / base:.2f}" if base else "—") + " |")
+
+    if sanity:
+        w("")
+        w("## Correctness (sanity pass: odd sizes, pipelining, bulk; every byte verified)")
+        w("")
+        w(", ".join(f"{k}: {v}" for k, v in sanity.items()))
+    # ---- the harness's detailed tables
+    peers = os.path.join(a.work, "peers.md")
+    if os.path.exists(peers):
+        text = open(peers).read()
+        start = text.find("\n## (")
+        end = text.find("\n## Correctness")
+        if start >= 0:
+            w("")
+            w("## Absolute figures from the shared harness (this run; for reference only)")
+            body = text[start:end if end > start else len(text)]
+            w(body.replace("\n## (", "\n### (").rstrip())
+    w("")
+    with open(a.out, "w") as f:
+        f.write("\n".join(L))
+
+
+if __name__ == "__main__":
+    main()

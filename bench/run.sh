@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# bench/run.sh - coronet's echo servers beside the baselines and the peers, in one run.
+#
+#     bench/run.sh            # full run (~40 min): every server, scenarios a a_busy b c d e,
+#                             #   10,000 idle connections, callgrind instructions per request
+#     bench/run.sh --quick    # subset (< ~5 min): native servers only, scenarios a and d
+#
+# Writes bench/results.md (raw data under build/bench-run/). Every figure is quoted
+# as a ratio to the plain epoll baseline (raw_epoll) measured in the same run and
+# repetition; absolute numbers on a shared 2-core VM are noise.
+#
+# Pieces:
+#  * coronet servers: build/release/bench/bench_echo_* (bench/echo/*.cpp, release
+#    preset). Each takes `--backend epoll|io_uring PORT` and is run once per backend
+#    as coronet_<name>_epoll / coronet_<name>_uring; bench_echo_stream is the
+#    stream layer, and any further bench/echo/<name>.cpp with the same command line
+#    (the asyncio Protocol / BufferedProtocol servers) joins the run automatically.
+#  * baselines and peers: the shared harness (../shared/bench, or $SHARED_BENCH),
+#    copied to build/bench-shared/ and compiled there: the load generator, raw_epoll
+#    (plain epoll, level-triggered), uring_tuned (multishot accept + recv, provided
+#    buffers, SINGLE_ISSUER/DEFER_TASKRUN, batched submission), Boost.Asio, libuv,
+#    Tokio and the Python servers. A peer that cannot be built is listed as such.
+#  * load: the shared run_peers.sh (server on core 0, generator on core 1), then
+#    bench/idle_conns.py (memory per idle connection) and callgrind (user-space
+#    instructions per request, 1 connection ping-pong).
+#
+# Knobs (environment): REPS, DUR, WARM (run_peers.sh's), SCEN, IDLE_CONNS [10000],
+# CALLGRIND [1], OUT [bench/results.md].
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODE=full
+for arg in "$@"; do
+  case "$arg" in
+    --quick) MODE=quick ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument '$arg' (want --quick)" >&2; exit 2 ;;
+  esac
+done
+SHARED=${SHARED_BENCH:-}
+for cand in "$ROOT/../shared/bench" /work/shared/bench; do
+  [ -z "$SHARED" ] && [ -f "$cand/run_peers.sh" ] && SHARED=$(cd "$cand" && pwd)
+done
+[ -n "$SHARED" ] || { echo "run.sh: shared bench harness not found (set SHARED_BENCH)" >&2; exit 2; }
+PEERS=$ROOT/build/bench-shared
+WORK=$ROOT/build/bench-run
+OUT=${OUT:-$ROOT/bench/results.md}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+CALLGRIND=${CALLGRIND:-1}
+if [ $MODE = quick ]; then
+  REPS=${REPS:-3}; DUR=${DUR:-2}; WARM=${WARM:-1}; SCEN=${SCEN:-a,d}; SANITY=${SANITY:-0}
+else
+  REPS=${REPS:-5}; DUR=${DUR:-3}; WARM=${WARM:-1}; SCEN=${SCEN:-a,a_busy,b,c,d,e}; SANITY=${SANITY:-1}
+fi
+rm -rf "$WORK"; mkdir -p "$WORK"
+NOTES=$WORK/notes.txt; : >"$NOTES"
+note() { echo "$*" | tee -a "$NOTES" >&2; }
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+START=$(date +%s)
+
+# ---- build coronet's servers ------------------------------------------------------
+echo "== building coronet echo servers (release preset)" >&2
+targets=()
+for src in "$ROOT"/bench/echo/*.cpp; do targets+=("bench_$(basename "$src" .cpp)"); done
+( cd "$ROOT" && { [ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null; } \
+    && timeout 1800 cmake --build --preset release -j2 --target "${targets[@]}" ) >"$WORK/build.log" 2>&1 \
+  || { echo "run.sh: building ${targets[*]} failed, see $WORK/build.log" >&2; exit 1; }
+
+# ---- build the shared harness, baselines and peers (a copy: /work/shared is read-only) --
+echo "== building the shared harness and peers in $PEERS" >&2
+if ! diff -rq -x build -x results -x target "$SHARED" "$PEERS" >/dev/null 2>&1; then
+  rm -rf "$PEERS"; cp -r "$SHARED" "$PEERS"; chmod -R u+w "$PEERS"; rm -rf "$PEERS"/results/*
+fi
+mkdir -p "$PEERS/build"
+build_piece() {  # NAME OUTPUT COMMAND... : builds unless up to date; failures are noted
+  local name=$1 out=$2; shift 2
+  [ -x "$PEERS/build/$out" ] && return 0
+  (cd "$PEERS" && timeout 900 "$@") >>"$WORK/peers-build.log" 2>&1 \
+    || note "not built: $name (see build/bench-run/peers-build.log)"
+}
+need=""
+for p in liburing-dev libboost-dev libuv1-dev librust-tokio-dev python3-uvloop python3-trio python3-anyio; do
+  dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
+if [ -n "$need" ]; then
+  echo "   installing Debian packages:$need" >&2
+  timeout 600 apt-get install -y -qq $need >>"$WORK/peers-build.log" 2>&1 \
+    || note "apt-get install$need failed: the peers needing them are skipped"
+fi
+CF="-O2 -Wall -Wextra -g"
+build_piece echo_load echo_load gcc $CF -o build/echo_load loadgen/echo_load.c
+build_piece raw_epoll raw_epoll gcc $CF -o build/raw_epoll servers/raw_epoll.c
+build_piece raw_uring raw_uring gcc $CF -o build/raw_uring servers/raw_uring.c -luring
+build_piece uring_tuned uring_tuned gcc $CF -o build/uring_tuned servers/uring_tuned.c -luring
+build_piece libuv libuv_echo gcc $CF -o build/libuv_echo servers/libuv_echo.c -luv
+build_piece asio_coro asio_coro g++ -O2 -g -std=c++20 -Wall -o build/asio_coro servers/asio_coro.cpp -pthread
+if command -v cargo >/dev/null; then
+  build_piece tokio tokio_echo bash -c 'cd servers/tokio_echo && cargo build --release --offline -q && cp target/release/tokio_echo ../../build/tokio_echo'
+else
+  note "not built: tokio (no cargo on this machine)"
+fi
+for b in echo_load raw_epoll; do
+  [ -x "$PEERS/build/$b" ] || { echo "run.sh: $b is required and did not build" >&2; exit 1; }
+done
+
+# ---- which servers ----------------------------------------------------------------
+CORONET=()
+for t in "${targets[@]}"; do
+  exe=$ROOT/build/release/bench/$t; short=${t#bench_echo_}
+  CORONET+=("coronet_${short}_epoll=$exe --backend epoll {port}" "coronet_${short}_uring=$exe --backend io_uring {port}")
+done
+coronet_names=$(for s in "${CORONET[@]}"; do printf '%s,' "${s%%=*}"; done)
+declare -A PEER_BIN=([raw_uring]=raw_uring [uring_tuned]=uring_tuned [asio_coro]=asio_coro [libuv]=libuv_echo [tokio]=tokio_echo)
+declare -A PY_MOD=([uvloop_protocol]=uvloop [asyncio_protocol]=asyncio [asyncio_streams]=asyncio [trio]=trio [anyio]=anyio)
+if [ $MODE = quick ]; then peers=(uring_tuned asio_coro libuv tokio)
+else peers=(raw_uring uring_tuned asio_coro libuv tokio uvloop_protocol asyncio_protocol asyncio_streams trio anyio); fi
+only="raw_epoll,"
+for p in "${peers[@]}"; do
+  if [ -n "${PEER_BIN[$p]:-}" ]; then
+    [ -x "$PEERS/build/${PEER_BIN[$p]}" ] && only+="$p," || note "skipped: $p (not built here)"
+  else
+    /usr/bin/python3 -c "import ${PY_MOD[$p]}" 2>/dev/null && only+="$p," || note "skipped: $p (python module ${PY_MOD[$p]} missing)"
+  fi
+done
+only+=$coronet_names
+
+# ---- throughput / latency through the shared harness --------------------------------
+echo "== run_peers.sh: REPS=$REPS DUR=$DUR SCEN=$SCEN servers=$only" >&2
+(cd "$PEERS" && REPS=$REPS DUR=$DUR WARM=$WARM SCEN=$SCEN SANITY=$SANITY ONLY=$only \
+   OUT="$WORK/peers.md" timeout 7200 ./run_peers.sh "${CORONET[@]}") 2>"$WORK/run_peers.log"
+rc=$?
+raw=$(sed -n 's/.*(raw data: \(.*\))$/\1/p' "$WORK/run_peers.log" | tail -1)
+if [ $rc -ne 0 ] || [ -z "$raw" ]; then
+  echo "run.sh: run_peers.sh failed (rc=$rc), see $WORK/run_peers.log" >&2; exit 1
+fi
+mv "$PEERS/$raw" "$WORK/raw"
+
+# ---- helpers for the two extra measurements -----------------------------------------
+server_cmd() {  # NAME -> command line with {port}
+  local s
+  for s in "${CORONET[@]}"; do [ "${s%%=*}" = "$1" ] && { echo "${s#*=}"; return; }; done
+  echo "$PEERS/build/${PEER_BIN[$1]:-$1} {port}"
+}
+SRV=
+start_srv() {  # PREFIX CMD PORT LOG
+  bash -c "exec taskset -c 0 $1 ${2//\{port\}/$3}" >"$4" 2>&1 &
+  SRV=$!
+  for _ in $(seq 300); do
+    kill -0 "$SRV" 2>/dev/null || return 1
+    ss -Hltn "sport = :$3" | grep -q . && return 0
+    sleep 0.1
+  done
+  return 1
+}
+stop_srv() {
+  [ -n "$SRV" ] || return 0
+  kill -TERM "$SRV" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null; SRV=
+}
+trap 'stop_srv; exit 130' INT TERM
+# A free port below the ephemeral range (32768+), so the idle run's 10,000 client
+# ports (and their TIME_WAIT) never collide with the next server's.
+port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 12000))
+    ss -Htan "( sport = :$p or dport = :$p )" | grep -q . || { echo $p; return; }
+  done
+  echo $p
+}
+native=(raw_epoll)
+for p in uring_tuned asio_coro libuv tokio; do [[ ",$only," == *",$p,"* ]] && native+=("$p"); done
+for s in "${CORONET[@]}"; do native+=("${s%%=*}"); done
+
+# ---- memory per idle connection -------------------------------------------------
+echo "== $IDLE_CONNS idle connections" >&2
+: >"$WORK/idle.tsv"
+for name in "${native[@]}"; do
+  p=$(port); cmd=$(server_cmd "$name")
+  if start_srv "" "$cmd" "$p" "$WORK/idle_$name.log"; then
+    line=$(timeout 300 taskset -c 1 /usr/bin/python3 "$ROOT/bench/idle_conns.py" "$p" "$SRV" "$IDLE_CONNS" 2>>"$WORK/idle_$name.log" | grep '^RESULT')
+  else
+    line="RESULT ok=0 error=server_not_listening"
+  fi
+  stop_srv
+  echo -e "$name\t${line:-RESULT ok=0 error=no_result}" >>"$WORK/idle.tsv"
+  echo "   $name: ${line:-failed}" >&2
+done
+
+# ---- callgrind: user-space instructions per request, 1 connection ping-pong ----------------
+# Two runs of different lengths per server; (Ir_long - Ir_short) / (req_long - req_short)
+# cancels start-up and shutdown, leaving the per-request cost.
+: >"$WORK/callgrind.tsv"
+if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
+  echo "== callgrind, 1 connection ping-pong" >&2
+  mkdir -p "$WORK/callgrind"
+  for name in "${native[@]}"; do
+    # quick mode: the baseline and coronet only (each server costs ~15 s under valgrind)
+    [ $MODE = quick ] && [[ $name != raw_epoll && $name != coronet_* ]] && continue
+    cmd=$(server_cmd "$name"); vals=()
+    for d in 1 3; do
+      p=$(port); f=$WORK/callgrind/$name.$d.out
+      vg="valgrind --tool=callgrind --callgrind-out-file=$f"
+      if start_srv "$vg" "$cmd" "$p" "$WORK/callgrind/$name.$d.log"; then
+        line=$(timeout 120 taskset -c 1 "$PEERS/build/echo_load" -p "$p" -c 1 -s 64 -P 1 -d $d -w 0 2>>"$WORK/callgrind/$name.$d.log" | grep '^RESULT')
+      else line=""; fi
+      stop_srv
+      vb=$(sed -n 's/.*verified_bytes=\([0-9]*\).*/\1/p' <<<"$line")
+      ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p;s/^totals: *\([0-9]*\).*/\1/p' "$f" 2>/dev/null | head -1)
+      vals+=("${vb:-0}" "${ir:-0}")
+    done
+    echo -e "$name\t${vals[*]}" >>"$WORK/callgrind.tsv"
+    echo "   $name: bytes/Ir ${vals[*]}" >&2
+  done
+else
+  note "callgrind skipped (CALLGRIND=0 or valgrind missing)"
+fi
+
+# ---- report ------------------------------------------------------------------------
+/usr/bin/python3 "$ROOT/bench/report.py" --mode "$MODE" --work "$WORK" --out "$OUT" \
+  --elapsed $(( $(date +%s) - START )) --cmd "bench/run.sh $*" \
+  || { echo "run.sh: report failed" >&2; exit 1; }
+echo "results: $OUT (raw data: $WORK; took $(( $(date +%s) - START )) s)" >&2
