@@ -523,6 +523,7 @@ TEST(TLSTransport, SlowReaderPausesAndResumesTheWriter) {
 
 TEST(TLSTransport, BadArgumentsAreClearErrors) {
     coronet::run([&]() -> Task<void> {
+        HandlerLog log(Loop::current());
         auto cctx = tls_client_context();
         auto sctx = tls_server_context();
         RecorderFactory f;
@@ -560,6 +561,9 @@ TEST(TLSTransport, BadArgumentsAreClearErrors) {
         EXPECT_NE(m.find("the SSL context is null"), std::string::npos) << m;
         c.transport->close();
         co_await wait_until([&] { return f.made[0]->lost && pf.made[0]->lost; }, "lost");
+        // The plain client's end of the server's handshake.
+        co_await wait_until([&] { return log.contains("the peer closed the connection"); },
+                            "the server's report");
         server.close();
         co_await server.wait_closed();
     });
