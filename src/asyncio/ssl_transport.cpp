@@ -136,6 +136,8 @@ class SSLTransport final : public Transport {
     void close() override {
         if (closing_) return;
         closing_ = true;
+        // Nothing more is delivered: stop taking ciphertext in.
+        if (raw_ && handshake_done_) raw_->pause_reading();
         if (backlog_.empty() || !handshake_done_) start_shutdown();
     }
     bool is_closing() const noexcept override { return closing_; }

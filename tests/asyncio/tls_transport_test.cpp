@@ -214,6 +214,42 @@ TEST(TLSTransport, StartTlsUpgradesAPlainConnection) {
     });
 }
 
+TEST(TLSTransport, ConnectedSocketWithSsl) {
+    coronet::run([&]() -> Task<void> {
+        auto [a, b] = net::socketpair();
+        auto sctx = tls_server_context();
+        auto cctx = tls_client_context();
+        RecorderFactory sf;  // its transport pointer is the plain one: answer via server_tls
+        aio::Connection server = co_await aio::create_connection(sf.factory(), std::move(b));
+        RecorderFactory cf;
+        aio::TLSConnectionOptions to;
+        to.ssl = cctx;
+        to.server_hostname = "localhost";
+        std::optional<aio::Connection> client;
+        std::shared_ptr<aio::Transport> server_tls;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                server_tls =
+                    co_await aio::start_tls(server.transport, *server.protocol, sctx, true);
+            });
+            co_await wait_until(
+                [&] { return &server.transport->get_protocol() != server.protocol; },
+                "the server's switch");
+            auto factory = cf.factory();
+            client = co_await aio::create_connection(factory, std::move(a), to);
+        });
+        CO_ASSERT(client && server_tls);
+        client->transport->write("over a socketpair");
+        co_await wait_until([&] { return sf.made[0]->data == "over a socketpair"; }, "data");
+        server_tls->write("back");
+        co_await wait_until([&] { return cf.made[0]->data == "back"; }, "reply");
+        EXPECT_EQ(*client->transport->extra_info<std::string>("tls_version"), "TLSv1.3");
+        client->transport->close();
+        co_await wait_until([&] { return cf.made[0]->lost && sf.made[0]->lost; }, "lost");
+        EXPECT_EQ(joined(sf.made[0]->events), "made data eof lost:ok");
+    });
+}
+
 TEST(TLSTransport, StartTlsFailureRaisesAndLosesTheConnection) {
     coronet::run([&]() -> Task<void> {
         HandlerLog log(Loop::current());

@@ -50,12 +50,12 @@ namespace coronet::asyncio {
 // Runs the TLS handshake over `transport` (a plain stream transport made by
 // this layer, whose protocol is `protocol`) and returns the SSL transport that
 // now drives `protocol`; the plain transport must no longer be used directly.
-// `protocol` gets no second connection_made. `server_hostname` defaults to
-// nothing: a client context that checks hostnames needs it.
-// Errors: std::invalid_argument (a null or TLS transport, a protocol that is
-// not the transport's, a context of the wrong role, a non-positive timeout);
-// a failed handshake raises SSLError / SSLCertVerificationError /
-// TimeoutError, the transport is closed and `protocol` gets
+// `protocol` gets no second connection_made, so it must switch to the
+// returned transport itself (the one connection_made gave it is the plain one). `server_hostname`
+// defaults to nothing: a client context that checks hostnames needs it. Errors:
+// std::invalid_argument (a null or TLS transport, a protocol that is not the transport's, a context
+// of the wrong role, a non-positive timeout); a failed handshake raises SSLError /
+// SSLCertVerificationError / TimeoutError, the transport is closed and `protocol` gets
 // connection_lost(that error).
 Task<std::shared_ptr<Transport>> start_tls(
     std::shared_ptr<Transport> transport, BaseProtocol& protocol, SSLContextRef sslcontext,
