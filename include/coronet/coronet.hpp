@@ -72,3 +72,4 @@
 #include "coronet/asyncio/stream_reader.hpp"
 #include "coronet/asyncio/stream_writer.hpp"
 #include "coronet/asyncio/streams.hpp"
+#include "coronet/asyncio/start_tls.hpp"

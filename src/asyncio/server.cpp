@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "asyncio/socket_transport.hpp"
+#include "asyncio/ssl_transport.hpp"
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/errors.hpp"
 #include "coronet/net/resolver.hpp"
@@ -23,7 +24,12 @@ constexpr int kInlineAccepts = 16;
 
 class ServerState : public std::enable_shared_from_this<ServerState> {
   public:
-    ServerState(Loop& loop, ProtocolFactory factory) : loop_(loop), factory_(std::move(factory)) {}
+    ServerState(Loop& loop, ProtocolFactory factory, std::shared_ptr<SSLContext> ssl,
+                Duration ssl_handshake_timeout)
+        : loop_(loop),
+          factory_(std::move(factory)),
+          ssl_(std::move(ssl)),
+          ssl_handshake_timeout_(ssl_handshake_timeout) {}
 
     struct Listener {
         ServerState* state = nullptr;
@@ -177,6 +183,14 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
         try {
             if (family == AF_INET || family == AF_INET6) net::set_tcp_nodelay(sock, true);
             std::unique_ptr<BaseProtocol> protocol = factory_();
+            if (ssl_) {
+                SSLSetup setup;
+                setup.context = ssl_;
+                setup.server_side = true;
+                setup.handshake_timeout = ssl_handshake_timeout_;
+                setup.owned_protocol = std::move(protocol);
+                protocol = std::make_unique<SSLBridge>(loop_, std::move(setup));
+            }
             ++active_;
             start_socket_transport(loop_, std::move(sock), std::move(protocol),
                                    [self = shared_from_this()] { self->connection_gone(); });
@@ -210,6 +224,8 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
 
     Loop& loop_;
     ProtocolFactory factory_;
+    std::shared_ptr<SSLContext> ssl_;  // null: plain
+    Duration ssl_handshake_timeout_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::vector<Future<void>> waiters_;
     std::optional<Future<void>> forever_;
@@ -268,11 +284,20 @@ void check(const ProtocolFactory& factory, const ServerOptions& options, const c
         throw std::invalid_argument(std::string(what) + ": backlog must be >= 0, got " +
                                     std::to_string(options.backlog));
     }
+    if (options.ssl && options.ssl.context->role() != TLSRole::server) {
+        throw std::invalid_argument(std::string(what) +
+                                    ": ssl needs a server context "
+                                    "(create_default_context(Purpose::client_auth))");
+    }
+    if (options.ssl_handshake_timeout <= Duration::zero()) {
+        throw std::invalid_argument(std::string(what) + ": ssl_handshake_timeout must be positive");
+    }
 }
 
 Server finish(Loop& loop, ProtocolFactory factory, std::vector<net::Socket> sockets,
               const ServerOptions& options) {
-    auto state = std::make_shared<detail::ServerState>(loop, std::move(factory));
+    auto state = std::make_shared<detail::ServerState>(
+        loop, std::move(factory), options.ssl.shared(), options.ssl_handshake_timeout);
     for (auto& s : sockets)
         state->add(std::move(s));
     Server server(state);

@@ -129,13 +129,14 @@ Task<Streams> open_connection(std::string host, int port, StreamOptions options,
     co_return make_streams(c, std::move(reader), std::move(state));
 }
 
-Task<Streams> open_unix_connection(std::string path, StreamOptions options) {
+Task<Streams> open_unix_connection(std::string path, StreamOptions options,
+                                   TLSConnectionOptions tls) {
     StreamReader reader(options.limit);
     auto state = std::make_shared<StreamProtocolState>();
     ProtocolFactory factory = [reader, state]() -> std::unique_ptr<BaseProtocol> {
         return std::make_unique<StreamReaderProtocol>(reader, state);
     };
-    Connection c = co_await create_unix_connection(factory, std::move(path));
+    Connection c = co_await create_unix_connection(factory, std::move(path), tls);
     co_return make_streams(c, std::move(reader), std::move(state));
 }
 

@@ -19,6 +19,7 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -28,6 +29,7 @@
 #include "coronet/net/socket.hpp"
 #include "coronet/net/socket_address.hpp"
 #include "coronet/runtime/task.hpp"
+#include "coronet/tls/ssl_context.hpp"
 
 namespace coronet::asyncio {
 
@@ -71,6 +73,15 @@ struct ServerOptions {
     bool reuse_address = true;  // asyncio's default on Linux
     bool reuse_port = false;
     bool start_serving = true;
+    // TLS (asyncio's ssl=): a server context
+    // (create_default_context(Purpose::client_auth) with a certificate
+    // loaded); null: plain. Each accepted connection does the handshake
+    // first; its protocol's connection_made runs once it is done. A failed
+    // or timed-out handshake is reported through the loop's exception
+    // handler (naming the peer) and the protocol gets no callback.
+    SSLContextRef ssl{};
+    // How long an accepted connection's TLS handshake may take (> 0).
+    Duration ssl_handshake_timeout = std::chrono::seconds(60);
 };
 static_assert(std::is_trivially_destructible_v<ServerOptions>);
 

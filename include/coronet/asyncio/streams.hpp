@@ -12,6 +12,10 @@
 //     asyncio::Server server = co_await asyncio::start_server(handle, "127.0.0.1", 8888);
 //     co_await server.serve_forever();
 //
+// TLS: ConnectionOptions::ssl / ServerOptions::ssl (see start_tls.hpp); a
+// TLS connection cannot be half-closed, so write_eof() is a logic_error there
+// and the reader sees EOF when the peer sends close_notify.
+//
 // The handler runs as a task of its own per connection; one that throws is
 // reported through the loop's exception handler (the connection is not closed
 // for it: close the writer in the handler, as in asyncio). Handler tasks
@@ -44,7 +48,8 @@ struct StreamOptions {
 
 Task<Streams> open_connection(std::string host, int port, StreamOptions options = {},
                               ConnectionOptions connection = {});
-Task<Streams> open_unix_connection(std::string path, StreamOptions options = {});
+Task<Streams> open_unix_connection(std::string path, StreamOptions options = {},
+                                   TLSConnectionOptions tls = {});
 Task<Server> start_server(ClientConnectedCallback handler, std::string host, int port,
                           StreamOptions options = {}, ServerOptions server = {});
 Task<Server> start_unix_server(ClientConnectedCallback handler, std::string path,
