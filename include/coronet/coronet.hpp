@@ -38,6 +38,7 @@
 #include "coronet/net/socket_awaiters.hpp"
 #include "coronet/net/socket_address.hpp"
 #include "coronet/net/socket_options.hpp"
+#include "coronet/net/spawn.hpp"
 #include "coronet/stream/byte_stream.hpp"
 #include "coronet/stream/typed_attributes.hpp"
 #include "coronet/stream/socket_stream.hpp"
