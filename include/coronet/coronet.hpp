@@ -73,3 +73,6 @@
 #include "coronet/asyncio/stream_reader.hpp"
 #include "coronet/asyncio/stream_writer.hpp"
 #include "coronet/asyncio/streams.hpp"
+#include "coronet/asyncio/pipes.hpp"
+#include "coronet/asyncio/subprocess.hpp"
+#include "coronet/asyncio/sendfile.hpp"
