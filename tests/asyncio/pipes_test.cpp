@@ -1,7 +1,7 @@
 // connect_read_pipe / connect_write_pipe over os pipes: data, EOF, callback
 // order, flow control, reader-gone detection, bad input.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <coronet/asyncio/pipes.hpp>
@@ -88,7 +88,8 @@ TEST(Pipes, FlowControlPausesAtHighAndResumesAtLow) {
         auto wf = factory_into(wrec);
         aio::WritePipeConnection w = co_await aio::connect_write_pipe(wf, p.w);
         w.transport->set_write_buffer_limits(64 * 1024, 16 * 1024);
-        EXPECT_EQ(w.transport->get_write_buffer_limits(), (std::pair<std::size_t, std::size_t>{16384, 65536}));
+        EXPECT_EQ(w.transport->get_write_buffer_limits(),
+                  (std::pair<std::size_t, std::size_t>{16384, 65536}));
         // Nobody reads yet: the pipe (64 KiB) fills, then our buffer.
         const std::string chunk(32 * 1024, 'x');
         const std::size_t total = std::size_t(std::max(8.0, 16 * test_scale())) * chunk.size();

@@ -1,8 +1,8 @@
 // asyncio::sendfile: a multi-MiB file arrives intact through a socket
 // transport (zero-copy path) and through a pipe transport (read+write
 // fallback); offset/count; bad input.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <coronet/asyncio/connection.hpp>

@@ -177,7 +177,7 @@ TEST(Subprocess, ExecFailureAndBadInputAreClearErrors) {
             EXPECT_NE(std::string(e.what()).find("subprocess_exec: cannot execute"),
                       std::string::npos);
         }
-        CO_ASSERT(rec != nullptr);  // made before spawning, as asyncio does
+        CO_ASSERT(rec != nullptr);         // made before spawning, as asyncio does
         EXPECT_TRUE(rec->events.empty());  // but never connected
         std::vector<std::string> empty;
         EXPECT_THROW(co_await aio::subprocess_exec(f, empty), std::invalid_argument);
