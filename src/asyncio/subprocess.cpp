@@ -212,7 +212,11 @@ class SubprocessImpl final : public SubprocessTransport {
             call_noexcept([this] { protocol_->connection_lost(nullptr); }, "connection_lost");
             loop_.driver().forget_fd(pidfd_.get());
             pidfd_.reset();
-            loop_.call_soon([this] { release(); });
+            // Every caller holds a reference of its own (pipe_lost's `keep`,
+            // the queued call's `s`), so dropping ours here is safe; a
+            // deferred drop would leak the transport when the loop ends
+            // right after connection_lost.
+            release();
         }
     }
     void release() {
