@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "coronet/base/errors.hpp"
+#include "coronet/net/file_descriptor.hpp"
 #include "coronet/runtime/fd_wait.hpp"
 #include "coronet/runtime/loop.hpp"
 
@@ -43,30 +44,6 @@ void close_fd(int& fd) noexcept {
     // before its number can be reused.
     if (Loop::current_or_null()) notify_closing(fd);
     ::close(std::exchange(fd, -1));
-}
-
-// write(2) without SIGPIPE: pipes have no MSG_NOSIGNAL. The signal is
-// thread-directed, so blocking it in this thread and taking back the one
-// our write raised is enough; one that was already pending is left alone.
-// Returns the byte count or -errno.
-long write_without_sigpipe(int fd, const std::byte* data, std::size_t size) noexcept {
-    sigset_t pipe_only;
-    ::sigemptyset(&pipe_only);
-    ::sigaddset(&pipe_only, SIGPIPE);
-    sigset_t pending;
-    ::sigpending(&pending);
-    const bool was_pending = ::sigismember(&pending, SIGPIPE) == 1;
-    sigset_t previous;
-    ::pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
-    const long written = ::write(fd, data, size);
-    const int error = errno;
-    if (written < 0 && error == EPIPE && !was_pending) {
-        const timespec zero{0, 0};
-        while (::sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
-        }
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    return written < 0 ? -error : written;
 }
 
 }  // namespace
@@ -170,7 +147,7 @@ Task<void> PipeSendStream::do_send(BytesView data) {
     sending_ = true;
     ClearFlag clear{sending_};
     while (!data.empty()) {
-        const long n = write_without_sigpipe(fd_, data.data(), data.size());
+        const long n = net::write_without_sigpipe(fd_, data.data(), data.size());
         if (n >= 0) {
             data = data.subview(static_cast<std::size_t>(n));
             continue;

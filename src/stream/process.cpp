@@ -14,16 +14,10 @@
 #include "coronet/runtime/cancel_scope.hpp"
 #include "coronet/runtime/fd_wait.hpp"
 #include "coronet/runtime/loop.hpp"
-#include "stream/pidfd.hpp"
 #include "stream/process_spawn.hpp"
 
 namespace coronet {
 namespace {
-
-int decode_status(const siginfo_t& info) {
-    if (info.si_code == CLD_EXITED) return info.si_status;
-    return -info.si_status;  // CLD_KILLED, CLD_DUMPED: Python's -signal
-}
 
 template <class Stream>
 Stream& stream_or_throw(const std::unique_ptr<Stream>& stream, const char* name) {
@@ -72,19 +66,7 @@ Process::~Process() {
 }
 
 void Process::reap_blocking() noexcept {
-    siginfo_t info{};
-    if (::waitid(P_PIDFD, static_cast<id_t>(pidfd_), &info, WEXITED | WNOHANG) == 0 &&
-        info.si_pid != 0) {
-        returncode_ = decode_status(info);
-        return;
-    }
-    // Still running: kill it, then wait the moment the kernel needs to
-    // finish the kill, so that no zombie outlives the Process.
-    stream_detail::pidfd_send_signal(pidfd_, SIGKILL);
-    info = {};
-    while (::waitid(P_PIDFD, static_cast<id_t>(pidfd_), &info, WEXITED) < 0 && errno == EINTR) {
-    }
-    if (info.si_pid != 0) returncode_ = decode_status(info);
+    if (auto code = net::kill_and_reap(pidfd_)) returncode_ = *code;
 }
 
 void Process::close_pidfd() noexcept {
@@ -105,17 +87,12 @@ PipeReceiveStream& Process::stderr() {
 
 std::optional<int> Process::returncode() {
     if (returncode_ || pidfd_ < 0) return returncode_;
-    siginfo_t info{};
-    int rc;
-    while ((rc = ::waitid(P_PIDFD, static_cast<id_t>(pidfd_), &info, WEXITED | WNOHANG)) < 0 &&
-           errno == EINTR) {
-    }
-    if (rc < 0) {
+    try {
+        returncode_ = net::try_reap(pidfd_);
+    } catch (const OSError& e) {
         // ECHILD: someone else reaped it (SIGCHLD ignored, or waitpid(-1)).
-        throw_os_error(errno, "Process: waitid", "pid " + std::to_string(pid_));
+        throw_os_error(e.code().value(), "Process: waitid", "pid " + std::to_string(pid_));
     }
-    if (info.si_pid == 0) return std::nullopt;
-    returncode_ = decode_status(info);
     return returncode_;
 }
 
@@ -131,7 +108,7 @@ Task<int> Process::wait() {
 void Process::send_signal(int signal) {
     if (returncode_) return;
     if (pidfd_ < 0) throw std::logic_error("Process::send_signal on a moved-from Process");
-    if (stream_detail::pidfd_send_signal(pidfd_, signal) < 0) {
+    if (net::pidfd_send_signal(pidfd_, signal) < 0) {
         if (errno == ESRCH) return;  // exited, not reaped yet
         throw_os_error(errno, "Process::send_signal", "signal " + std::to_string(signal));
     }
@@ -163,16 +140,16 @@ Task<void> Process::aclose() {
 }
 
 Process open_process(const Command& command, const ProcessOptions& options) {
-    stream_detail::SpawnedChild child = stream_detail::spawn_child(command, options);
+    net::SpawnedChild child = stream_detail::spawn_child(command, options);
     Process process(command, child.pid, child.pidfd.release());
-    if (child.stdin_writer) {
-        process.stdin_ = std::make_unique<PipeSendStream>(std::move(child.stdin_writer));
+    if (child.pipes[0]) {
+        process.stdin_ = std::make_unique<PipeSendStream>(std::move(child.pipes[0]));
     }
-    if (child.stdout_reader) {
-        process.stdout_ = std::make_unique<PipeReceiveStream>(std::move(child.stdout_reader));
+    if (child.pipes[1]) {
+        process.stdout_ = std::make_unique<PipeReceiveStream>(std::move(child.pipes[1]));
     }
-    if (child.stderr_reader) {
-        process.stderr_ = std::make_unique<PipeReceiveStream>(std::move(child.stderr_reader));
+    if (child.pipes[2]) {
+        process.stderr_ = std::make_unique<PipeReceiveStream>(std::move(child.pipes[2]));
     }
     return process;
 }

@@ -19,6 +19,8 @@
 //   stream:   connection_made  data_received*  [eof_received]  connection_lost
 //   buffered: connection_made  (get_buffer buffer_updated)*  [eof_received]  connection_lost
 //   datagram: connection_made  (datagram_received | error_received)*  connection_lost
+//   subprocess: connection_made  pipe_data_received*  pipe_connection_lost(fd)...
+//               process_exited  connection_lost
 // pause_writing()/resume_writing() alternate (starting with pause) anywhere
 // between connection_made and connection_lost.
 //
@@ -86,8 +88,10 @@ class DatagramProtocol : public BaseProtocol {
     virtual void error_received(std::exception_ptr exc) { (void)exc; }
 };
 
-// The interface of asyncio's SubprocessProtocol. Nothing drives it yet: the
-// subprocess transports are not implemented (see docs/asyncio.md).
+// asyncio's SubprocessProtocol, driven by subprocess_exec/subprocess_shell
+// (subprocess.hpp): connection_made, pipe_data_received(fd, data)*,
+// pipe_connection_lost(fd, exc) per pipe, process_exited (after the child
+// exited and its stdout/stderr reached EOF), connection_lost last.
 class SubprocessProtocol : public BaseProtocol {
   public:
     virtual void pipe_data_received(int fd, BytesView data) {

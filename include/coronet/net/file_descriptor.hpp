@@ -7,6 +7,7 @@
 //     int raw = fd.release();   // take it over; now yours to close
 #pragma once
 
+#include <cstddef>
 #include <utility>
 
 namespace coronet::net {
@@ -36,5 +37,9 @@ class FileDescriptor {
   private:
     int fd_ = -1;
 };
+
+// write(2) to `fd` without raising SIGPIPE (pipes have no MSG_NOSIGNAL):
+// the byte count, or -errno (-EPIPE once the reader is gone).
+long write_without_sigpipe(int fd, const std::byte* data, std::size_t size) noexcept;
 
 }  // namespace coronet::net
