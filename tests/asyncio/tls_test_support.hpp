@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tls/test_certs.hpp"
+#include "support/test_certs.hpp"
 
 namespace asyncio_test {
 

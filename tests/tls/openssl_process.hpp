@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "tls/test_certs.hpp"
+#include "support/test_certs.hpp"
 
 namespace tls_test {
 

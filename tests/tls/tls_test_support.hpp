@@ -13,7 +13,7 @@
 #include <string>
 #include <utility>
 
-#include "tls/test_certs.hpp"
+#include "support/test_certs.hpp"
 
 namespace tls_test {
 

@@ -64,25 +64,39 @@ TEST(CliBadInput, UrlsAreCheckedBeforeAnythingHappens) {
         expect_one_line_error(dir, input);
 }
 
-TEST(CliBadInput, FeaturesNotInThisBuildAreUsageErrors) {
+TEST(CliBadInput, TlsAndExecOptionMistakes) {
     ScratchDir dir;
+    write_file(dir.path("not-pem"), "not a certificate\n");
     const std::vector<BadInput> inputs = {
-        {{"connect", "tls://127.0.0.1:443"},
+        {{"listen", "tls://127.0.0.1:0"}, 2, "needs --cert FILE and --key FILE"},
+        {{"listen", "tls://127.0.0.1:0", "--cert", dir.path("not-pem")},
          2,
-         "tls:// (tls://127.0.0.1:443) is not available in this build yet"},
-        {{"listen", "tls://127.0.0.1:0", "--cert", "c.pem", "--key", "k.pem"},
+         "needs --cert FILE and --key FILE"},
+        {{"relay", "tls://127.0.0.1:0", "tcp://127.0.0.1:1"}, 2, "needs --cert FILE and --key"},
+        {{"listen", "tls://127.0.0.1:0", "--cert", dir.path("missing.pem"), "--key",
+          dir.path("missing.key")},
          2,
-         "not available in this build yet"},
-        {{"relay", "tls://127.0.0.1:0", "tcp://127.0.0.1:1"}, 2, "not available in this build yet"},
-        {{"relay", "tcp://127.0.0.1:0", "tls://127.0.0.1:1"}, 2, "not available in this build yet"},
-        {{"bench", "tls://127.0.0.1:1"}, 2, "not available in this build yet"},
-        {{"listen", "tcp://127.0.0.1:0", "--exec", "cat"},
+         "missing.pem"},
+        {{"listen", "tls://127.0.0.1:0", "--cert", dir.path("not-pem"), "--key",
+          dir.path("not-pem")},
          2,
-         "--exec is not available in this build yet"},
+         "not-pem"},
+        {{"connect", "tls://127.0.0.1:1", "--cafile", dir.path("missing-ca.pem")},
+         2,
+         "missing-ca.pem"},
+        {{"connect", "tls://127.0.0.1:1", "--alpn", "h2,,http/1.1"}, 2, "empty protocol name"},
         {{"connect", "tcp://127.0.0.1:1", "--insecure"},
          2,
          "--insecure applies only to tls:// URLs"},
         {{"listen", "unix:/tmp/x", "--cert", "c.pem"}, 2, "--cert applies only to tls:// URLs"},
+        {{"relay", "tcp://127.0.0.1:0", "tcp://127.0.0.1:1", "--cafile", "ca.pem"},
+         2,
+         "--cafile applies only to tls:// URLs"},
+        {{"relay", "tcp://127.0.0.1:0", "tcp://127.0.0.1:1", "--key", "k.pem"},
+         2,
+         "--key applies only to tls:// URLs"},
+        {{"bench", "tcp://127.0.0.1:1", "--sni", "x.test"}, 2, "--sni applies only to tls://"},
+        {{"listen", "udp://127.0.0.1:0", "--exec", "cat"}, 2, "datagram URL"},
     };
     for (const BadInput& input : inputs)
         expect_one_line_error(dir, input);

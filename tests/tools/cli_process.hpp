@@ -54,6 +54,7 @@ class Child {
     // Waits for the exit; the exit code, or 1000 + signal when killed by one.
     int wait();
     bool exited_by_signal() const { return status_ >= 1000; }
+    pid_t pid() const { return pid_; }
 
     std::string out() const { return read_file(out_path_); }
     std::string err() const { return read_file(err_path_); }

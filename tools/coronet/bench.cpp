@@ -6,6 +6,7 @@
 
 #include "cli_error.hpp"
 #include "endpoints.hpp"
+#include "pump.hpp"
 
 namespace coronet::cli {
 
@@ -76,7 +77,8 @@ Task<void> run_connection(Shared& shared, ByteStream& stream) {
     }
     // Ending politely: a close with echoed bytes still unread would make the
     // server's kernel reset the connection, which servers log as errors.
-    co_await stream.send_eof();
+    // (TLS 1.2 cannot half-close: its close_notify, sent by aclose, ends both.)
+    if (!co_await half_close(stream)) co_return;
     try {
         for (;;)
             co_await stream.receive();
@@ -87,7 +89,7 @@ Task<void> run_connection(Shared& shared, ByteStream& stream) {
 // Opens one connection into `slot`; a failure is counted, not raised.
 Task<void> open_connection(Shared& shared, StreamPtr& slot) {
     try {
-        slot = co_await connect_stream(shared.options.url);
+        slot = co_await connect_stream(shared.options.url, shared.options.tls);
     } catch (const Cancelled&) {
         throw;
     } catch (...) {
@@ -117,7 +119,6 @@ void validate(const BenchOptions& options) {
                          " is a datagram URL (use tcp://, tls:// or unix:)");
     }
     require_connectable(options.url);
-    if (options.url.scheme == Scheme::tls) throw NotAvailable("tls:// (" + options.url.text + ")");
     if (options.connections < 1 || options.connections > 10000) {
         throw UsageError("connections must be 1..10000");
     }

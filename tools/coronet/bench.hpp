@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "endpoints.hpp"
 #include "histogram.hpp"
 #include "url.hpp"
 
@@ -26,6 +27,7 @@ struct BenchOptions {
     int pipeline = 1;
     double duration = 10;
     double warmup = 1;
+    TlsClient tls;  // for a tls:// URL
 };
 
 // What has been measured so far (latencies in nanoseconds).

@@ -2,7 +2,7 @@
 //
 // Exit codes (documented in docs/cli.md and in `coronet --help`):
 //   0 success, 1 a peer or network error, 2 a usage error (bad arguments,
-//   unknown scheme, a feature this build lacks), 130 ended by SIGINT/SIGTERM.
+//   unknown scheme, an unreadable certificate), 130 ended by SIGINT/SIGTERM.
 // Every failure is reported as one line on stderr, "coronet <command>: <what>",
 // never a stack trace: main() routes every exception through report_error().
 #pragma once
@@ -22,14 +22,6 @@ inline constexpr int kExitInterrupted = 130;
 class UsageError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
-};
-
-// A feature that exists in the command line but not yet in this build (TLS,
-// --exec): a usage error, so scripts can tell it from a network failure.
-class NotAvailable : public UsageError {
-  public:
-    explicit NotAvailable(std::string_view feature)
-        : UsageError(std::string(feature) + " is not available in this build yet") {}
 };
 
 // Prints "coronet <command>: <message>" for `error` and returns its exit code.

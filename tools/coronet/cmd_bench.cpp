@@ -9,6 +9,7 @@
 #include "cli_error.hpp"
 #include "command.hpp"
 #include "report.hpp"
+#include "tls_options.hpp"
 
 namespace coronet::cli {
 
@@ -23,6 +24,7 @@ struct BenchCommandOptions {
     std::string warmup = "1s";
     bool json = false;
     std::string svg;
+    TlsOptions tls;
     Event stop;  // the first Ctrl-C: stop measuring and report
 };
 
@@ -43,6 +45,8 @@ Task<int> run_bench_command(BenchCommandOptions& options) {
     bench.duration = parse_seconds(options.duration, "--duration");
     bench.warmup = parse_seconds(options.warmup, "--warmup");
     validate(bench);
+    options.tls.check_client_applies_to(bench.url);
+    if (bench.url.scheme == Scheme::tls) bench.tls = options.tls.client();
 
     auto printer = std::make_shared<ProgressPrinter>(stderr);
     BenchProgress progress = [printer](const BenchStats& stats) { printer->update(stats); };
@@ -75,10 +79,12 @@ Command add_bench(CLI::App& root) {
     app->add_option("--warmup", options->warmup, "unmeasured time first (default 1s)");
     app->add_flag("--json", options->json, "print the result as one JSON object");
     app->add_option("--svg", options->svg, "write a latency-by-percentile chart to FILE");
+    options->tls.add_client_options(*app);
     app->footer(R"(Examples:
   coronet listen tcp://127.0.0.1:7000 --echo -k &
   coronet bench tcp://127.0.0.1:7000 -c 64 -d 5s
   coronet bench unix:/tmp/echo.sock -s 4k -p 8 --json --svg latency.svg
+  coronet bench tls://localhost:7443 --cafile ca.pem -c 8
 Every echoed byte is checked; a wrong byte or a failed connection is an error
 (exit code 1). Ctrl-C stops early and still reports.)");
     return {app, [options] {

@@ -51,10 +51,12 @@ Task<void> datagram_session(DatagramClient& client, double wait_seconds) {
 
 Task<int> run_connect(const ConnectOptions& options) {
     const Url url = parse_url(options.url);
-    options.tls.check_applies_to(url);
+    options.tls.check_client_applies_to(url);
     const double wait = parse_seconds(options.wait, "--wait");
     if (url.is_stream()) {
-        StreamPtr stream = co_await connect_stream(url);
+        TlsClient tls;
+        if (url.scheme == Scheme::tls) tls = options.tls.client();
+        StreamPtr stream = co_await connect_stream(url, tls);
         StdioFile in(0, false);
         StdioFile out(1, true);
         co_await stdio_session(in, out, *stream);
@@ -81,7 +83,10 @@ Command add_connect(CLI::App& root) {
   echo hello | coronet connect tcp://127.0.0.1:8080
   coronet connect unix:/run/app.sock < request.bin > reply.bin
   printf 'ping' | coronet connect udp://127.0.0.1:9000 --wait 2s
-Streams: stdin's end half-closes the connection; exits when both directions are done.)");
+  coronet connect tls://localhost:8443 --cafile ca.pem --alpn h2,http/1.1
+  printf 'GET / HTTP/1.0\r\nHost: example.com\r\n\r\n' | coronet connect tls://example.com:443
+Streams: stdin's end half-closes the connection; exits when both directions are done.
+tls:// verifies the server's certificate (system CAs, or --cafile) and host name.)");
     return {app, [options] {
                 return run_in_loop("connect", [options] { return run_connect(*options); });
             }};

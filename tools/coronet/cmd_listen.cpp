@@ -1,13 +1,14 @@
 // coronet listen URL: serve one connection (or many with --keep-open /
-// --max-conns) to stdio, as an echo server, or as the reference's hello
-// service. For datagram URLs a "connection" is one datagram answered;
-// in stdio mode datagrams go to stdout and stdin goes to the latest sender.
+// --max-conns) to stdio, as an echo server, as the reference's hello
+// service, or to a child process per connection (--exec). For datagram URLs a "connection" is one
+// datagram answered; in stdio mode datagrams go to stdout and stdin goes to the latest sender.
 #include <cstdio>
 #include <memory>
 
 #include "cli_error.hpp"
 #include "command.hpp"
 #include "endpoints.hpp"
+#include "exec_service.hpp"
 #include "pump.hpp"
 #include "serve_limit.hpp"
 #include "services.hpp"
@@ -61,7 +62,7 @@ Task<void> stdio_connection(StdioFile& in, StdioFile& out, bool& input_done, Byt
     co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
         tg.spawn([&]() -> Task<void> {
             co_await reading.run(forward_stdin(in, stream, input_done));
-            co_await stream.send_eof();
+            co_await half_close(stream);
         });
         co_await copy_to_stdout(stream, out);
         if (!wait_for_stdin) reading.cancel();
@@ -70,7 +71,8 @@ Task<void> stdio_connection(StdioFile& in, StdioFile& out, bool& input_done, Byt
 }
 
 Task<int> listen_stream(const ListenOptions& options, const Url& url) {
-    std::unique_ptr<StreamServer> server = co_await StreamServer::open(url);
+    std::unique_ptr<StreamServer> server =
+        co_await StreamServer::open(url, options.tls.server_context(url));
     announce(options, url, server->address());
     StdioFile in(0, false);
     StdioFile out(1, true);
@@ -82,6 +84,8 @@ Task<int> listen_stream(const ListenOptions& options, const Url& url) {
             co_await serve_echo(*stream);
         } else if (options.hello) {
             co_await serve_hello(*stream);
+        } else if (!options.exec.empty()) {
+            co_await serve_exec(*stream, options.exec);
         } else {
             auto guard = co_await stdio_lock.lock();
             co_await stdio_connection(in, out, input_done, *stream, wait_for_stdin);
@@ -149,7 +153,10 @@ Task<int> listen_datagram(const ListenOptions& options, const Url& url) {
 Task<int> run_listen(const ListenOptions& options) {
     const Url url = parse_url(options.url);
     options.tls.check_applies_to(url);
-    if (!options.exec.empty()) throw NotAvailable("--exec");
+    if (!options.exec.empty() && !url.is_stream()) {
+        throw UsageError("--exec serves byte streams; " + url.text +
+                         " is a datagram URL (use tcp://, tls:// or unix:)");
+    }
     if (url.is_stream()) co_return co_await listen_stream(options, url);
     co_return co_await listen_datagram(options, url);
 }
@@ -183,6 +190,9 @@ Command add_listen(CLI::App& root) {
   coronet listen tcp://:7 --echo --keep-open          an echo server on every interface
   coronet listen unix:/tmp/hello.sock --hello -k      the reference's hello service
   coronet listen udp://127.0.0.1:9000 --echo --max-conns 10
+  coronet listen tcp://127.0.0.1:2000 --exec 'tr a-z A-Z' -k   a child per connection
+  coronet listen tls://:8443 --cert server.pem --key server.key --echo -k
+--exec runs CMD with /bin/sh -c, its stdin and stdout the connection, its stderr ours.
 With port 0 the chosen address is printed to stderr. Stdio mode serves connections
 one at a time; for datagram URLs it prints every datagram and sends stdin to the
 latest sender, until Ctrl-C.)");

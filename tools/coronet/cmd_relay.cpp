@@ -9,6 +9,7 @@
 #include "endpoints.hpp"
 #include "pump.hpp"
 #include "serve_limit.hpp"
+#include "tls_options.hpp"
 
 namespace coronet::cli {
 
@@ -19,13 +20,14 @@ struct RelayOptions {
     std::string to;
     std::uint64_t max_conns = 0;
     bool verbose = false;
+    TlsOptions tls;  // client options for TO, --cert/--key for FROM
 };
 
-Task<void> relay_connection(StreamPtr client, const Url& to) {
+Task<void> relay_connection(StreamPtr client, const Url& to, const TlsClient& tls) {
     StreamPtr upstream;
     std::exception_ptr failure;
     try {
-        upstream = co_await connect_stream(to);
+        upstream = co_await connect_stream(to, tls);
     } catch (...) {
         failure = std::current_exception();
     }
@@ -51,15 +53,19 @@ Task<int> run_relay(const RelayOptions& options) {
         }
     }
     require_connectable(to);
-    if (to.scheme == Scheme::tls) throw NotAvailable("tls:// (" + to.text + ")");
-    std::unique_ptr<StreamServer> server = co_await StreamServer::open(from);
+    options.tls.check_server_applies_to(from);
+    options.tls.check_client_applies_to(to);
+    TlsClient tls;
+    if (to.scheme == Scheme::tls) tls = options.tls.client();
+    std::unique_ptr<StreamServer> server =
+        co_await StreamServer::open(from, options.tls.server_context(from));
     if (options.verbose || (from.is_ip() && from.port == 0)) {
         std::fprintf(stderr, "coronet relay: listening on %s, relaying to %s\n",
                      server->address().c_str(), to.text.c_str());
         std::fflush(stderr);
     }
-    StreamHandler handler = [&to](StreamPtr client) -> Task<void> {
-        co_await relay_connection(std::move(client), to);
+    StreamHandler handler = [&to, &tls](StreamPtr client) -> Task<void> {
+        co_await relay_connection(std::move(client), to, tls);
     };
     ServeResult result{};
     std::exception_ptr failure;
@@ -88,10 +94,15 @@ Command add_relay(CLI::App& root) {
                     "exit after relaying N connections (default: until Ctrl-C)")
         ->check(CLI::PositiveNumber);
     app->add_flag("--verbose,-v", options->verbose, "print the addresses to stderr");
+    options->tls.add_server_options(*app);
+    options->tls.add_client_options(*app);
     app->footer(R"(Examples:
   coronet relay tcp://127.0.0.1:8081 tcp://127.0.0.1:8080   a TCP port forwarder
   coronet relay unix:/tmp/app.sock tcp://127.0.0.1:5432      a TCP service on a UNIX socket
-  coronet relay tls://:8443 tcp://127.0.0.1:8080             TLS termination (not in this build yet)
+  coronet relay tls://:8443 tcp://127.0.0.1:8080 --cert server.pem --key server.key
+                                                             TLS termination
+  coronet relay tcp://127.0.0.1:8080 tls://example.com:443   TLS origination
+--cert/--key are for a tls:// FROM; --cafile, --insecure, --alpn, --sni for a tls:// TO.
 Every connection is relayed until Ctrl-C or --max-conns; a failed connection is
 reported on stderr and the others go on (exit code 1 at the end).)");
     return {app,

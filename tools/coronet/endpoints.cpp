@@ -4,12 +4,17 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 
 #include "cli_error.hpp"
 
 namespace coronet::cli {
 
 namespace {
+
+// Bounds a stranger's handshake, so that a silent client cannot hold a
+// connection slot (or `listen`'s only one) forever.
+constexpr std::chrono::milliseconds kHandshakeTimeout{10000};
 
 // An existing non-socket at a UNIX URL is the user's mistake, not the
 // network's: say so instead of the kernel's "Connection refused".
@@ -19,10 +24,6 @@ void check_not_other_file(const Url& url) {
     if (::stat(url.path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
         throw UsageError(url.path + " exists and is not a socket");
     }
-}
-
-void reject_tls(const Url& url) {
-    if (url.scheme == Scheme::tls) throw NotAvailable("tls:// (" + url.text + ")");
 }
 
 void remove_socket_file(const std::string& path) {
@@ -117,9 +118,15 @@ std::string DatagramPeer::describe() const {
            std::to_string(port);
 }
 
-Task<StreamPtr> connect_stream(Url url) {
-    reject_tls(url);
+Task<StreamPtr> connect_stream(Url url, TlsClient tls) {
     require_connectable(url);
+    if (url.scheme == Scheme::tls) {
+        if (!tls.context) tls.context = create_default_context();
+        TLSConnectOptions options{.tls = true, .ssl_context = tls.context};
+        options.tls_hostname = tls.hostname.empty() ? url.host : tls.hostname;
+        TLSStream stream = co_await connect_tcp(url.host, url.port, options);
+        co_return std::make_unique<TLSStream>(std::move(stream));
+    }
     if (url.scheme == Scheme::tcp) {
         SocketStream stream = co_await connect_tcp(url.host, url.port);
         co_return std::make_unique<SocketStream>(std::move(stream));
@@ -130,11 +137,17 @@ Task<StreamPtr> connect_stream(Url url) {
     co_return std::make_unique<UNIXSocketStream>(std::move(stream));
 }
 
-Task<std::unique_ptr<StreamServer>> StreamServer::open(Url url) {
-    reject_tls(url);
+Task<std::unique_ptr<StreamServer>> StreamServer::open(Url url,
+                                                       std::shared_ptr<SSLContext> tls_context) {
     if (!url.is_stream()) throw UsageError(url.text + " is not a stream URL");
     std::unique_ptr<StreamServer> server(new StreamServer(url));
-    if (url.scheme == Scheme::tcp) {
+    if (url.scheme == Scheme::tls) {
+        if (!tls_context) throw UsageError(url.text + " needs --cert and --key");
+        MultiListener<SocketStream> tcp =
+            co_await create_tcp_listener({.local_host = url.host, .local_port = url.port});
+        server->tls_.emplace(std::move(tcp), tls_context,
+                             TLSListenerOptions{.handshake_timeout = kHandshakeTimeout});
+    } else if (url.scheme == Scheme::tcp) {
         server->tcp_.emplace(
             co_await create_tcp_listener({.local_host = url.host, .local_port = url.port}));
     } else {
@@ -151,15 +164,20 @@ StreamServer::~StreamServer() = default;
 std::string StreamServer::address() const {
     if (unix_) return "unix:" + url_.path;
     Url actual = url_;
-    actual.port = tcp_->extra<attr::local_port>();
+    actual.port = tls_ ? tls_->extra<attr::local_port>() : tcp_->extra<attr::local_port>();
     if (actual.host.empty()) actual.host = "0.0.0.0";
-    return "tcp://" + describe(actual);
+    return (tls_ ? "tls://" : "tcp://") + describe(actual);
 }
 
 Task<void> StreamServer::serve(StreamHandler handler, TaskGroup& handlers) {
     // Named before the co_await: g++ 12 destroys a by-value capturing lambda
     // built inside a co_await expression twice.
-    if (tcp_) {
+    if (tls_) {
+        Listener<TLSStream>::Handler wrapped = [handler](TLSStream s) -> Task<void> {
+            co_await handler(std::make_unique<TLSStream>(std::move(s)));
+        };
+        co_await tls_->serve(std::move(wrapped), &handlers);
+    } else if (tcp_) {
         Listener<SocketStream>::Handler wrapped = [handler](SocketStream s) -> Task<void> {
             co_await handler(std::make_unique<SocketStream>(std::move(s)));
         };
@@ -173,6 +191,7 @@ Task<void> StreamServer::serve(StreamHandler handler, TaskGroup& handlers) {
 }
 
 Task<void> StreamServer::aclose() {
+    if (tls_) co_await tls_->aclose();
     if (tcp_) co_await tcp_->aclose();
     if (unix_) {
         co_await unix_->aclose();

@@ -1,9 +1,10 @@
 // Opening what a URL names, behind one shape per kind of endpoint, so each
-// subcommand is written once for every scheme (and TLS, when the library
-// gains it, plugs in here and nowhere else).
+// subcommand is written once for every scheme (TLS plugs in here and
+// nowhere else).
 //
-//   connect_stream(url)         tcp, unix (tls: NotAvailable for now)
-//   StreamServer::open(url)     a listener for the same schemes
+//   connect_stream(url, tls)    tcp, tls (TCP + handshake), unix
+//   StreamServer::open(url)     a listener for the same schemes (tls: a
+//                               TLSListener, handshakes per connection)
 //   DatagramClient::open(url)   udp, unix-dgram: a connected datagram socket
 //   DatagramServer::open(url)   udp, unix-dgram: a bound one that can reply
 #pragma once
@@ -20,14 +21,28 @@ namespace coronet::cli {
 using StreamPtr = std::unique_ptr<ByteStream>;
 using StreamHandler = std::function<Task<void>(StreamPtr)>;
 
-// tcp: resolves and races the addresses (happy eyeballs); unix: a path that
-// exists but is not a socket is a UsageError. Connection failures raise the
-// library's errors (ConnectError, OSError, GaiError).
-Task<StreamPtr> connect_stream(Url url);
+// What a tls:// URL is connected with. No context: the system's CAs and
+// the URL's host checked; empty hostname: the URL's host (sent as SNI unless
+// it is an IP address, and checked against the certificate).
+struct TlsClient {
+    std::shared_ptr<SSLContext> context;
+    std::string hostname;
+};
+
+// tcp: resolves and races the addresses (happy eyeballs); tls: the same,
+// then the handshake (a certificate that fails verification is an
+// SSLCertVerificationError naming the reason); unix: a path that exists but
+// is not a socket is a UsageError. Connection failures raise the library's
+// errors (ConnectError, OSError, GaiError, SSLError).
+Task<StreamPtr> connect_stream(Url url, TlsClient tls = {});
 
 class StreamServer {
   public:
-    static Task<std::unique_ptr<StreamServer>> open(Url url);
+    // tls:// needs `tls_context`, a server context with its certificate.
+    // A client whose handshake fails (or takes longer than 10 s) is reported
+    // on stderr and closed; it never reaches the handler.
+    static Task<std::unique_ptr<StreamServer>> open(Url url,
+                                                    std::shared_ptr<SSLContext> tls_context = {});
     StreamServer(const StreamServer&) = delete;
     StreamServer& operator=(const StreamServer&) = delete;
     ~StreamServer();
@@ -43,6 +58,7 @@ class StreamServer {
     explicit StreamServer(Url url) : url_(std::move(url)) {}
     Url url_;
     std::optional<MultiListener<SocketStream>> tcp_;
+    std::optional<TLSListener> tls_;
     std::optional<UNIXListener> unix_;
 };
 

@@ -2,7 +2,14 @@
 
 namespace coronet::cli {
 
-Task<std::uint64_t> copy_stream(ByteStream& from, ByteStream& to) {
+Task<bool> half_close(ByteStream& to) {
+    const std::optional<std::string> version = to.try_extra<attr::tls_version>();
+    if (version && *version == "TLSv1.2") co_return false;
+    co_await to.send_eof();
+    co_return true;
+}
+
+Task<std::uint64_t> copy_stream(ByteReceiveStream& from, ByteStream& to) {
     std::uint64_t total = 0;
     for (;;) {
         Bytes chunk;
@@ -14,7 +21,7 @@ Task<std::uint64_t> copy_stream(ByteStream& from, ByteStream& to) {
         total += chunk.size();
         co_await to.send(chunk);
     }
-    co_await to.send_eof();
+    co_await half_close(to);
     co_return total;
 }
 
@@ -24,7 +31,7 @@ Task<std::uint64_t> copy_stdin(StdioFile& in, ByteStream& to) {
         total += chunk->size();
         co_await to.send(*chunk);
     }
-    co_await to.send_eof();
+    co_await half_close(to);
     co_return total;
 }
 

@@ -9,10 +9,15 @@
 
 namespace coronet::cli {
 
-// from -> to until from's end of stream, then to.send_eof(). Returns the
+// to.send_eof(), except over TLS 1.2, which cannot half-close (its
+// close_notify ends both directions): there nothing is sent, and the peer's
+// own end of stream ends the connection. Returns whether it half-closed.
+Task<bool> half_close(ByteStream& to);
+
+// from -> to until from's end of stream, then half_close(to). Returns the
 // number of bytes copied.
-Task<std::uint64_t> copy_stream(ByteStream& from, ByteStream& to);
-// Standard input -> stream until end of file, then stream.send_eof().
+Task<std::uint64_t> copy_stream(ByteReceiveStream& from, ByteStream& to);
+// Standard input -> stream until end of file, then half_close(stream).
 Task<std::uint64_t> copy_stdin(StdioFile& in, ByteStream& to);
 // Stream -> standard output until the stream's end.
 Task<std::uint64_t> copy_to_stdout(ByteStream& from, StdioFile& out);

@@ -1,4 +1,4 @@
-#include "tls/test_certs.hpp"
+#include "support/test_certs.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

@@ -1,4 +1,5 @@
-// Certificates for the TLS tests, made at run time with OpenSSL's API into a
+// Certificates for the TLS tests (tests/tls) and the tool's tls:// tests
+// (tests/tools), made at run time with OpenSSL's API into a
 // temporary directory that is removed at exit (no key is ever committed).
 // EC P-256 keys, SHA-256 signatures. Every certificate but `untrusted_ca`'s
 // chain is issued by `ca`.
