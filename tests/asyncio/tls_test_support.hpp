@@ -1,5 +1,5 @@
 // Helpers for the asyncio layer's TLS tests: contexts from the certificates
-// tests/tls/test_certs.cpp makes at run time, and a loop exception handler
+// tests/support/test_certs.cpp makes at run time, and a loop exception handler
 // that records messages.
 #pragma once
 
