@@ -56,12 +56,13 @@ class BufferPool {
 // recv_provided done with a plain recv into a pool buffer (epoll, and
 // io_uring without a buffer ring): bytes read, with op.provided set, or
 // -errno (-EAGAIN: nothing yet). A buffer is taken only for the attempt and
-// given back unless data arrived, so a waiting operation holds none.
+// given back unless data arrived, so a waiting operation holds none; at end of
+// stream (0) none is provided either, as with io_uring's buffer ring.
 inline int recv_into_pool(BufferPool& pool, Operation& op) {
     ProvidedBuffer buffer = pool.take();
     const std::size_t length = op.length < pool.buffer_size() ? op.length : pool.buffer_size();
     const int result = recv_into(op.fd, buffer.data, length, op.flags);
-    if (result < 0) {
+    if (result <= 0) {
         pool.give_back(buffer);
         return result;
     }
