@@ -5,13 +5,20 @@
 
 #include <errno.h>
 
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <deque>
+#include <iterator>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "asyncio/transport_base.hpp"
 #include "coronet/asyncio/write_buffer_limits.hpp"
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/errors.hpp"
+#include "coronet/net/resolver.hpp"
 #include "coronet/net/socket_options.hpp"
 #include "coronet/runtime/loop.hpp"
 
@@ -286,31 +293,141 @@ DatagramEndpoint wrap(const ProtocolFactory& factory, net::Socket sock) {
     return {std::move(t), raw};
 }
 
-}  // namespace
-
-Task<DatagramEndpoint> create_datagram_endpoint(ProtocolFactory factory,
-                                                DatagramEndpointOptions options) {
-    if (!factory) throw std::invalid_argument("create_datagram_endpoint: empty protocol factory");
-    int family = options.family;
-    for (const auto* a : {&options.local_addr, &options.remote_addr}) {
-        if (!*a) continue;
-        if (family == AF_UNSPEC) family = (*a)->family();
-        if ((*a)->family() != family) {
-            throw std::invalid_argument("create_datagram_endpoint: address " + (*a)->to_string() +
-                                        " does not match the endpoint's family");
-        }
-    }
+void check_family(int family) {
     if (family != AF_INET && family != AF_INET6 && family != AF_UNIX) {
         throw std::invalid_argument(
             "create_datagram_endpoint: give local_addr, remote_addr or family "
             "(AF_INET, AF_INET6 or AF_UNIX)");
     }
-    net::Socket sock = net::socket(family, SOCK_DGRAM);
+}
+
+const char* family_name(int family) {
+    switch (family) {
+        case AF_INET:
+            return "AF_INET";
+        case AF_INET6:
+            return "AF_INET6";
+        case AF_UNIX:
+            return "AF_UNIX";
+        default:
+            return "AF_?";
+    }
+}
+
+net::Socket make_socket(int family, int proto, const DatagramEndpointOptions& options) {
+    net::Socket sock;
+    try {
+        sock = net::socket(family, SOCK_DGRAM, proto);
+    } catch (const OSError& e) {
+        // The bare "socket: Protocol not supported" would not say which
+        // argument was wrong.
+        throw OSError(e.error_number(), std::string("create_datagram_endpoint: socket(") +
+                                            family_name(family) +
+                                            ", SOCK_DGRAM, proto=" + std::to_string(proto) + ")");
+    }
     if (options.reuse_port) net::set_reuse_port(sock, true);
     if (options.allow_broadcast) net::set_broadcast(sock, true);
-    if (options.local_addr) co_await sock.bind(*options.local_addr);
-    if (options.remote_addr) co_await sock.connect(*options.remote_addr);
-    co_return wrap(factory, std::move(sock));
+    return sock;
+}
+
+// The IP families' datagram protocol is UDP whether asked for as 0 or by
+// number, so a numeric side (0) pairs with a resolved one (IPPROTO_UDP).
+int effective_proto(int family, int proto) {
+    if (proto == 0 && (family == AF_INET || family == AF_INET6)) return IPPROTO_UDP;
+    return proto;
+}
+
+// One way to make the endpoint (asyncio's (family, proto) key): the first
+// answer of each side for that pair.
+struct Candidate {
+    int family = AF_UNSPEC;
+    int proto = 0;
+    std::optional<net::SocketAddress> local;
+    std::optional<net::SocketAddress> remote;
+};
+enum class Side { local, remote };
+
+Task<std::vector<net::AddressInfo>> resolve(const DatagramAddress& address,
+                                            const DatagramEndpointOptions& options) {
+    if (address.is_numeric()) {
+        const net::SocketAddress& a = address.address();
+        if (options.family != AF_UNSPEC && a.family() != options.family) {
+            throw std::invalid_argument("create_datagram_endpoint: address " + a.to_string() +
+                                        " does not match the endpoint's family");
+        }
+        std::vector<net::AddressInfo> one(1);
+        one[0].family = a.family();
+        one[0].type = SOCK_DGRAM;
+        one[0].proto = options.proto;
+        one[0].address = a;
+        co_return one;
+    }
+    std::string host(address.host());
+    auto answers = co_await net::getaddrinfo(std::move(host), address.port(), options.family,
+                                             SOCK_DGRAM, options.proto, options.flags);
+    if (answers.empty()) {
+        throw std::invalid_argument("create_datagram_endpoint: getaddrinfo " +
+                                    std::string(address.host()) + " returned no address");
+    }
+    co_return answers;
+}
+
+void add_answers(std::vector<Candidate>& candidates, const std::vector<net::AddressInfo>& answers,
+                 Side side) {
+    for (const net::AddressInfo& ai : answers) {
+        const int proto = effective_proto(ai.family, ai.proto);
+        auto it = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) {
+            return c.family == ai.family && effective_proto(c.family, c.proto) == proto;
+        });
+        if (it == candidates.end()) {
+            candidates.push_back({ai.family, ai.proto, std::nullopt, std::nullopt});
+            it = std::prev(candidates.end());
+        }
+        auto& slot = side == Side::local ? it->local : it->remote;
+        if (!slot) slot = ai.address;
+    }
+}
+
+}  // namespace
+
+Task<DatagramEndpoint> create_datagram_endpoint(ProtocolFactory factory,
+                                                DatagramEndpointOptions options) {
+    if (!factory) throw std::invalid_argument("create_datagram_endpoint: empty protocol factory");
+    if (!options.local_addr && !options.remote_addr) {
+        check_family(options.family);
+        co_return wrap(factory, make_socket(options.family, options.proto, options));
+    }
+    std::vector<Candidate> candidates;
+    if (options.local_addr) {
+        const auto answers = co_await resolve(*options.local_addr, options);
+        add_answers(candidates, answers, Side::local);
+    }
+    if (options.remote_addr) {
+        const auto answers = co_await resolve(*options.remote_addr, options);
+        add_answers(candidates, answers, Side::remote);
+    }
+    std::erase_if(candidates, [&](const Candidate& c) {
+        return (options.local_addr && !c.local) || (options.remote_addr && !c.remote);
+    });
+    if (candidates.empty()) {
+        throw std::invalid_argument(
+            "create_datagram_endpoint: local_addr and remote_addr have no address family in "
+            "common");
+    }
+    std::exception_ptr first_error;
+    for (const Candidate& c : candidates) {
+        try {
+            net::Socket sock = make_socket(c.family, c.proto, options);
+            if (c.local) co_await sock.bind(*c.local);
+            if (c.remote) co_await sock.connect(*c.remote);
+            co_return wrap(factory, std::move(sock));
+        } catch (const OSError&) {
+            // Only the socket's own calls throw OSError here (wrap's
+            // protocol errors are reported, not thrown): try the next pair.
+            if (!first_error) first_error = std::current_exception();
+        }
+    }
+    std::rethrow_exception(first_error);
 }
 
 Task<DatagramEndpoint> create_datagram_endpoint(ProtocolFactory factory, net::Socket sock) {

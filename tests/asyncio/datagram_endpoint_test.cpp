@@ -7,54 +7,12 @@
 #include <coronet/net/socket.hpp>
 
 #include "asyncio/asyncio_test_support.hpp"
+#include "asyncio/datagram_test_support.hpp"
 
 using namespace asyncio_test;
 namespace aio = coronet::asyncio;
 
 namespace {
-
-struct DgramRecord {
-    std::vector<std::string> events;
-    std::vector<std::pair<std::string, net::SocketAddress>> datagrams;
-    std::vector<std::string> errors;
-    aio::DatagramTransport* transport = nullptr;
-    bool lost = false;
-};
-
-struct DgramRecorder : aio::DatagramProtocol {
-    std::shared_ptr<DgramRecord> rec = std::make_shared<DgramRecord>();
-    bool echo = false;
-    void connection_made(aio::BaseTransport& t) override {
-        rec->transport = &dynamic_cast<aio::DatagramTransport&>(t);
-        rec->events.push_back("made");
-    }
-    void datagram_received(BytesView d, const net::SocketAddress& from) override {
-        rec->events.push_back("datagram");
-        rec->datagrams.emplace_back(std::string(d.str()), from);
-        if (echo) rec->transport->sendto(d, from);
-    }
-    void error_received(std::exception_ptr e) override {
-        rec->events.push_back("error");
-        rec->errors.push_back(describe_exception(e));
-    }
-    void connection_lost(std::exception_ptr e) override {
-        rec->events.push_back(e ? "lost:error" : "lost:ok");
-        rec->lost = true;
-        rec->transport = nullptr;
-    }
-};
-
-struct Made {
-    std::shared_ptr<DgramRecord> rec;
-    aio::ProtocolFactory factory(bool echo = false) {
-        return [this, echo] {
-            auto p = std::make_unique<DgramRecorder>();
-            p->echo = echo;
-            rec = p->rec;
-            return p;
-        };
-    }
-};
 
 class DatagramFamilies : public ::testing::TestWithParam<int> {};
 
@@ -68,7 +26,7 @@ net::SocketAddress local_for(int family, const char* tag) {
 TEST_P(DatagramFamilies, EchoAndCallbackOrder) {
     const int family = GetParam();
     coronet::run([&]() -> Task<void> {
-        Made server, client;
+        DgramFactory server, client;
         aio::DatagramEndpointOptions so{};
         so.local_addr = local_for(family, "s");
         auto s = co_await aio::create_datagram_endpoint(server.factory(true), so);
@@ -107,7 +65,7 @@ INSTANTIATE_TEST_SUITE_P(Asyncio, DatagramFamilies, ::testing::Values(AF_INET, A
 
 TEST(DatagramEndpoint, ConnectedEndpointRejectsAnotherAddress) {
     coronet::run([&]() -> Task<void> {
-        Made m;
+        DgramFactory m;
         aio::DatagramEndpointOptions o{};
         o.remote_addr = net::SocketAddress::ipv4("127.0.0.1", 9);
         auto e = co_await aio::create_datagram_endpoint(m.factory(), o);
@@ -131,7 +89,7 @@ TEST(DatagramEndpoint, ErrorReceivedKeepsTheEndpointOpen) {
         co_await probe.bind(net::SocketAddress::ipv4("127.0.0.1", 0));
         const auto dead = probe.getsockname();
         probe.close();
-        Made m;
+        DgramFactory m;
         aio::DatagramEndpointOptions o{};
         o.remote_addr = dead;
         auto e = co_await aio::create_datagram_endpoint(m.factory(), o);
@@ -151,7 +109,7 @@ TEST(DatagramEndpoint, ErrorReceivedKeepsTheEndpointOpen) {
 
 TEST(DatagramEndpoint, ExistingSocketBroadcastAndReusePort) {
     coronet::run([&]() -> Task<void> {
-        Made a, b;
+        DgramFactory a, b;
         aio::DatagramEndpointOptions o{};
         o.local_addr = net::SocketAddress::ipv4("127.0.0.1", 0);
         o.allow_broadcast = true;
@@ -178,7 +136,7 @@ TEST(DatagramEndpoint, BadInputIsAClearError) {
         std::vector<std::string> reported;
         Loop::current().set_exception_handler(
             [&](Loop&, const ExceptionContext& ctx) { reported.push_back(ctx.message); });
-        Made m;
+        DgramFactory m;
         EXPECT_THROW(
             co_await aio::create_datagram_endpoint(m.factory(), aio::DatagramEndpointOptions{}),
             std::invalid_argument);

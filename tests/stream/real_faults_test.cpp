@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "stream/fd_limit.hpp"
-#include "stream/private_network.hpp"
+#include "support/private_network.hpp"
 #include "stream/stream_test_support.hpp"
 
 using namespace coronet;
 using namespace std::chrono_literals;
 using stream_test::FdLimit;
-using stream_test::PrivateNetwork;
+using test_support::PrivateNetwork;
 
 namespace {
 

@@ -1,22 +1,26 @@
 // A private network namespace for the calling thread, with only its own
-// loopback: the real-fault tests drop packets there with nftables without
-// touching the machine's network.
+// loopback: the real-fault tests drop packets there with nftables, and the
+// multicast tests turn multicast on for its loopback, without touching the
+// machine's network.
 #pragma once
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
-namespace stream_test {
+namespace test_support {
 
 // Enters a fresh network namespace on construction (network namespaces are
 // per thread, so only this thread and what it spawns move) and returns to the
@@ -63,9 +67,43 @@ class PrivateNetwork {
     }
     static void stop_dropping() { nft("delete table inet coronet_faults"); }
 
+    // Lets IPv4 multicast work on this namespace's loopback: the interface
+    // gets the MULTICAST flag (a fresh lo lacks it) and 224.0.0.0/4 is routed
+    // through it, so joining a group on INADDR_ANY finds an interface and a
+    // datagram sent to the group is looped back to the members.
+    static void enable_loopback_multicast() {
+        const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) fail("socket");
+        ifreq request{};
+        std::strcpy(request.ifr_name, "lo");
+        request.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_MULTICAST;
+        int rc = ::ioctl(fd, SIOCSIFFLAGS, &request);
+        const char* step = "setting MULTICAST on lo";
+        if (rc == 0) {
+            rtentry route{};
+            set_ipv4(route.rt_dst, INADDR_UNSPEC_GROUP);  // 224.0.0.0
+            set_ipv4(route.rt_genmask, 0xf0000000u);      // /4
+            route.rt_flags = RTF_UP;
+            char device[] = "lo";
+            route.rt_dev = device;
+            rc = ::ioctl(fd, SIOCADDRT, &route);
+            step = "adding the route 224.0.0.0/4 via lo";
+        }
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        if (rc != 0) fail(step);
+    }
+
   private:
     [[noreturn]] static void fail(const std::string& what) {
         throw std::runtime_error(what + ": " + std::strerror(errno));
+    }
+    static void set_ipv4(sockaddr& target, std::uint32_t host_order) {
+        sockaddr_in in{};
+        in.sin_family = AF_INET;
+        in.sin_addr.s_addr = htonl(host_order);
+        std::memcpy(&target, &in, sizeof in);
     }
     static void bring_loopback_up() {
         const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -83,4 +121,4 @@ class PrivateNetwork {
     int original_ = -1;
 };
 
-}  // namespace stream_test
+}  // namespace test_support
