@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "example_process.hpp"
+#include "support/example_process.hpp"
 
 using namespace coronet;
 using namespace example_process;

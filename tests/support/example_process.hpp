@@ -1,7 +1,7 @@
 // Running the example programs (examples/*.cpp) as child processes from the
-// stream tests: where they are built, a scratch directory, a child whose
-// stdout and stderr go to files and which is killed if still running at the
-// end, and bounded waits for a server to come up.
+// stream and asyncio tests: where they are built, a scratch directory, a
+// child whose stdout and stderr go to files and which is killed if still
+// running at the end, and bounded waits for a server to come up.
 #pragma once
 
 #include <fcntl.h>
