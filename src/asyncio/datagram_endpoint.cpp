@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "asyncio/transport_base.hpp"
-#include "coronet/asyncio/write_buffer_limits.hpp"
+#include "asyncio/write_flow_control.hpp"
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/errors.hpp"
 #include "coronet/net/resolver.hpp"
@@ -99,7 +99,7 @@ class DatagramSocketTransport final : public DatagramTransport, public detail::T
         queue_.push_back({Bytes(data), addr});
         buffered_ += data.size();
         send_more();
-        maybe_pause_protocol();
+        flow_.maybe_pause(*protocol_, buffered_);
     }
 
     void abort() override {
@@ -221,7 +221,7 @@ class DatagramSocketTransport final : public DatagramTransport, public detail::T
         queue_.pop_front();
         buffered_ -= p.data.size();
         if (r < 0) error(-r, "sendto", p.address);
-        maybe_resume_protocol();
+        flow_.maybe_resume(*protocol_, buffered_);
         if (queue_.empty() && closing_) schedule_connection_lost(nullptr);
     }
 
@@ -245,25 +245,6 @@ class DatagramSocketTransport final : public DatagramTransport, public detail::T
         schedule_connection_lost(exc);
     }
 
-    void maybe_pause_protocol() {
-        if (protocol_paused_ || !limits_.should_pause(buffered_)) return;
-        protocol_paused_ = true;
-        try {
-            protocol_->pause_writing();
-        } catch (...) {
-            report("protocol.pause_writing() failed", std::current_exception());
-        }
-    }
-    void maybe_resume_protocol() {
-        if (!protocol_paused_ || !limits_.should_resume(buffered_)) return;
-        protocol_paused_ = false;
-        try {
-            protocol_->resume_writing();
-        } catch (...) {
-            report("protocol.resume_writing() failed", std::current_exception());
-        }
-    }
-
     struct Pending {
         Bytes data;
         std::optional<net::SocketAddress> address;
@@ -279,8 +260,7 @@ class DatagramSocketTransport final : public DatagramTransport, public detail::T
     std::deque<Pending> queue_;
     std::size_t buffered_ = 0;
     bool send_pending_ = false;
-    bool protocol_paused_ = false;
-    WriteBufferLimits limits_;
+    detail::WriteFlowControl flow_{loop_};
 };
 
 DatagramEndpoint wrap(const ProtocolFactory& factory, net::Socket sock) {
@@ -301,19 +281,6 @@ void check_family(int family) {
     }
 }
 
-const char* family_name(int family) {
-    switch (family) {
-        case AF_INET:
-            return "AF_INET";
-        case AF_INET6:
-            return "AF_INET6";
-        case AF_UNIX:
-            return "AF_UNIX";
-        default:
-            return "AF_?";
-    }
-}
-
 net::Socket make_socket(int family, int proto, const DatagramEndpointOptions& options) {
     net::Socket sock;
     try {
@@ -321,9 +288,9 @@ net::Socket make_socket(int family, int proto, const DatagramEndpointOptions& op
     } catch (const OSError& e) {
         // The bare "socket: Protocol not supported" would not say which
         // argument was wrong.
-        throw OSError(e.error_number(), std::string("create_datagram_endpoint: socket(") +
-                                            family_name(family) +
-                                            ", SOCK_DGRAM, proto=" + std::to_string(proto) + ")");
+        throw OSError(e.error_number(),
+                      "create_datagram_endpoint: socket(family=" + std::to_string(family) +
+                          ", SOCK_DGRAM, proto=" + std::to_string(proto) + ")");
     }
     if (options.reuse_port) net::set_reuse_port(sock, true);
     if (options.allow_broadcast) net::set_broadcast(sock, true);

@@ -4,6 +4,7 @@
 // buffer is empty: on a pipe's write end that only fires (POLLERR) when the
 // reader has gone, which is how asyncio notices it too.
 #include "asyncio/pipe_transport.hpp"
+#include "asyncio/write_flow_control.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "coronet/asyncio/write_buffer_limits.hpp"
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/errors.hpp"
 
@@ -294,7 +294,7 @@ class WritePipe final : public WriteTransport, public PipeCore {
         } else {
             append(data);
         }
-        maybe_pause();
+        flow_.maybe_pause(*protocol_, buffered_);
     }
     void writelines(std::span<const BytesView> pieces) override {
         for (BytesView p : pieces)
@@ -309,12 +309,11 @@ class WritePipe final : public WriteTransport, public PipeCore {
     }
     std::size_t get_write_buffer_size() const noexcept override { return buffered_; }
     std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept override {
-        return {limits_.low, limits_.high};
+        return flow_.limits();
     }
     void set_write_buffer_limits(std::optional<std::int64_t> high,
                                  std::optional<std::int64_t> low) override {
-        limits_ = WriteBufferLimits::from(high, low);
-        maybe_pause();
+        flow_.set_limits(high, low, *protocol_, buffered_);
     }
 
   private:
@@ -373,7 +372,7 @@ class WritePipe final : public WriteTransport, public PipeCore {
                     offset_ = 0;
                 }
             }
-            maybe_resume();
+            flow_.maybe_resume(*protocol_, buffered_);
             if (buffer_.empty() && closing_) {
                 schedule_connection_lost(nullptr);
                 return;
@@ -389,25 +388,6 @@ class WritePipe final : public WriteTransport, public PipeCore {
             }
         }
         loop_.call_soon([s = std::move(keep)] { s->pump(); });
-    }
-
-    void maybe_pause() {
-        if (paused_ || !limits_.should_pause(buffered_)) return;
-        paused_ = true;
-        try {
-            protocol_->pause_writing();
-        } catch (...) {
-            report("protocol.pause_writing() failed", std::current_exception());
-        }
-    }
-    void maybe_resume() {
-        if (!paused_ || !limits_.should_resume(buffered_)) return;
-        paused_ = false;
-        try {
-            protocol_->resume_writing();
-        } catch (...) {
-            report("protocol.resume_writing() failed", std::current_exception());
-        }
     }
 
     void fatal_os(int error_number, const char* what) {
@@ -430,8 +410,7 @@ class WritePipe final : public WriteTransport, public PipeCore {
     std::deque<Bytes> buffer_;
     std::size_t offset_ = 0;
     std::size_t buffered_ = 0;
-    bool paused_ = false;
-    WriteBufferLimits limits_;
+    detail::WriteFlowControl flow_{loop_};
 };
 
 }  // namespace

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "asyncio/transport_base.hpp"
-#include "coronet/asyncio/write_buffer_limits.hpp"
+#include "asyncio/write_flow_control.hpp"
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/errors.hpp"
 
@@ -109,7 +109,7 @@ class SocketTransport final : public Transport, public TransportCore {
         } else {
             append(data);
         }
-        maybe_pause_protocol();
+        flow_.maybe_pause(*protocol_, buffered_);
     }
 
     void writelines(std::span<const BytesView> pieces) override {
@@ -152,7 +152,7 @@ class SocketTransport final : public Transport, public TransportCore {
             if (pieces[i].size() > skip) append(pieces[i].subview(skip));
         }
         start_write();
-        maybe_pause_protocol();
+        flow_.maybe_pause(*protocol_, buffered_);
     }
 
     void write_eof() override {
@@ -164,12 +164,11 @@ class SocketTransport final : public Transport, public TransportCore {
     void abort() override { force_close(nullptr); }
     std::size_t get_write_buffer_size() const noexcept override { return buffered_; }
     std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept override {
-        return {limits_.low, limits_.high};
+        return flow_.limits();
     }
     void set_write_buffer_limits(std::optional<std::int64_t> high,
                                  std::optional<std::int64_t> low) override {
-        limits_ = WriteBufferLimits::from(high, low);
-        maybe_pause_protocol();
+        flow_.set_limits(high, low, *protocol_, buffered_);
     }
 
   private:
@@ -373,7 +372,7 @@ class SocketTransport final : public Transport, public TransportCore {
             return false;
         }
         consume(static_cast<std::size_t>(r));
-        maybe_resume_protocol();
+        flow_.maybe_resume(*protocol_, buffered_);
         if (wbuf_.empty()) {
             if (closing_) {
                 schedule_connection_lost(nullptr);
@@ -401,25 +400,6 @@ class SocketTransport final : public Transport, public TransportCore {
 
     void shutdown_write() {
         if (::shutdown(fd(), SHUT_WR) < 0 && errno != ENOTCONN) fatal_os(errno, "shutdown");
-    }
-
-    void maybe_pause_protocol() {
-        if (protocol_paused_ || !limits_.should_pause(buffered_)) return;
-        protocol_paused_ = true;
-        try {
-            protocol_->pause_writing();
-        } catch (...) {
-            report("protocol.pause_writing() failed", std::current_exception());
-        }
-    }
-    void maybe_resume_protocol() {
-        if (!protocol_paused_ || !limits_.should_resume(buffered_)) return;
-        protocol_paused_ = false;
-        try {
-            protocol_->resume_writing();
-        } catch (...) {
-            report("protocol.resume_writing() failed", std::current_exception());
-        }
     }
 
     // ---- closing ----
@@ -461,8 +441,7 @@ class SocketTransport final : public Transport, public TransportCore {
     std::size_t buffered_ = 0;
     bool write_pending_ = false;
     bool eof_requested_ = false;
-    bool protocol_paused_ = false;
-    WriteBufferLimits limits_;
+    detail::WriteFlowControl flow_{loop_};
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 // close, whatever eof_received returns (TLS half-close is not offered:
 // can_write_eof() is false, as in asyncio).
 #include "asyncio/ssl_transport.hpp"
+#include "asyncio/write_flow_control.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -30,7 +31,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include "coronet/asyncio/write_buffer_limits.hpp"
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/errors.hpp"
 #include "coronet/tls/tls_engine.hpp"
@@ -201,7 +201,7 @@ class SSLTransport final : public Transport {
         if (!handshake_done_ || raw_paused_ || !backlog_.empty()) {
             backlog_.emplace_back(data);
             backlog_size_ += data.size();
-            maybe_pause_protocol();
+            flow_.maybe_pause(*app_, backlog_size_);
             return;
         }
         encrypt(data);
@@ -225,12 +225,11 @@ class SSLTransport final : public Transport {
     }
     std::size_t get_write_buffer_size() const noexcept override { return backlog_size_; }
     std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept override {
-        return {limits_.low, limits_.high};
+        return flow_.limits();
     }
     void set_write_buffer_limits(std::optional<std::int64_t> high,
                                  std::optional<std::int64_t> low) override {
-        limits_ = WriteBufferLimits::from(high, low);
-        maybe_pause_protocol();
+        flow_.set_limits(high, low, *app_, backlog_size_);
     }
 
     void timer_fired() {
@@ -375,7 +374,7 @@ class SSLTransport final : public Transport {
             backlog_size_ -= chunk.size();
             encrypt(chunk);
         }
-        maybe_resume_protocol();
+        flow_.maybe_resume(*app_, backlog_size_);
         if (closing_ && backlog_.empty() && !lost_) start_shutdown();
     }
 
@@ -459,25 +458,6 @@ class SSLTransport final : public Transport {
         if (raw_) raw_->abort();
     }
 
-    void maybe_pause_protocol() {
-        if (protocol_paused_ || !limits_.should_pause(backlog_size_)) return;
-        protocol_paused_ = true;
-        try {
-            app_->pause_writing();
-        } catch (...) {
-            report("protocol.pause_writing() failed", std::current_exception());
-        }
-    }
-    void maybe_resume_protocol() {
-        if (!protocol_paused_ || !limits_.should_resume(backlog_size_)) return;
-        protocol_paused_ = false;
-        try {
-            app_->resume_writing();
-        } catch (...) {
-            report("protocol.resume_writing() failed", std::current_exception());
-        }
-    }
-
     Loop& loop_;
     TLSEngine engine_;
     std::shared_ptr<Transport> raw_;
@@ -496,7 +476,7 @@ class SSLTransport final : public Transport {
 
     std::deque<Bytes> backlog_;
     std::size_t backlog_size_ = 0;
-    WriteBufferLimits limits_;
+    detail::WriteFlowControl flow_{loop_};
 
     bool handshake_done_ = false;
     bool handshake_reported_ = false;
@@ -504,7 +484,6 @@ class SSLTransport final : public Transport {
     bool lost_ = false;
     bool raw_paused_ = false;
     bool reading_paused_ = false;
-    bool protocol_paused_ = false;
     bool eof_delivered_ = false;
     bool shutdown_started_ = false;
 };
