@@ -8,6 +8,7 @@
 #include <coronet/net/socket.hpp>
 
 #include "asyncio/asyncio_test_support.hpp"
+#include "asyncio/slow_reader.hpp"
 
 using namespace asyncio_test;
 namespace aio = coronet::asyncio;
@@ -105,77 +106,23 @@ TEST(FlowControl, SettingLimitsBelowTheBufferPauses) {
 TEST(FlowControl, SlowReaderPausesAndResumesTheWriter) {
     const std::size_t total =
         std::max<std::size_t>(1 << 20, static_cast<std::size_t>(64.0 * (1 << 20) * test_scale()));
-    const std::size_t chunk_size = 16 * 1024;
     const std::int64_t high = 128 * 1024, low = 32 * 1024;
     coronet::run([&]() -> Task<void> {
         auto [a, b] = net::socketpair();
         net::set_send_buffer_size(a, 32 * 1024);
         net::set_receive_buffer_size(b, 32 * 1024);
-
-        struct Writer : aio::Protocol {
-            aio::Transport* t = nullptr;
-            std::string chunk;
-            std::size_t left = 0, max_buffered = 0, pauses = 0, resumes = 0;
-            std::size_t high = 0, low = 0;
-            bool paused = false, lost = false, bad_pause = false, bad_resume = false;
-            void connection_made(aio::BaseTransport& tr) override {
-                t = &dynamic_cast<aio::Transport&>(tr);
-            }
-            void pump() {
-                while (!paused && left > 0) {
-                    const std::size_t n = std::min(left, chunk.size());
-                    t->write(BytesView(chunk).subview(0, n));
-                    left -= n;
-                    max_buffered = std::max(max_buffered, t->get_write_buffer_size());
-                }
-                if (left == 0 && !t->is_closing()) t->close();
-            }
-            void pause_writing() override {
-                if (t->get_write_buffer_size() <= high || paused) bad_pause = true;
-                paused = true;
-                ++pauses;
-            }
-            void resume_writing() override {
-                if (t->get_write_buffer_size() > low || !paused) bad_resume = true;
-                paused = false;
-                ++resumes;
-                pump();
-            }
-            void connection_lost(std::exception_ptr) override { lost = true; }
-        };
-        auto writer_owner = std::make_unique<Writer>();
-        Writer& w = *writer_owner;
-        w.chunk.assign(chunk_size, 'z');
-        w.left = total;
-        w.high = high;
-        w.low = low;
-        auto make_writer = [&]() -> std::unique_ptr<aio::BaseProtocol> {
-            return std::move(writer_owner);
-        };
+        PacedWriterSetup paced(total, high, low);
         RecorderFactory fr;
         std::size_t received = 0;
         fr.configure = [&](Recorder& r) {
             r.on_data = [&](Recorder&, BytesView d) { received += d.size(); };
         };
-        aio::Connection cw = co_await aio::create_connection(make_writer, std::move(a));
+        aio::Connection cw = co_await aio::create_connection(paced.factory, std::move(a));
         aio::Connection cr = co_await aio::create_connection(fr.factory(), std::move(b));
         cw.transport->set_write_buffer_limits(high, low);
-        w.pump();
-        // The slow reader: reads in short bursts with pauses between them.
-        for (int i = 0; i < 2000000 && !fr.made[0]->lost; ++i) {
-            cr.transport->pause_reading();
-            co_await sleep(200us);
-            cr.transport->resume_reading();
-            co_await sleep(100us);
-        }
-        EXPECT_TRUE(fr.made[0]->lost);
-        EXPECT_TRUE(w.lost);
-        EXPECT_EQ(received, total);
-        EXPECT_GT(w.pauses, 0u);
-        EXPECT_GE(w.pauses, w.resumes);
-        EXPECT_FALSE(w.bad_pause);
-        EXPECT_FALSE(w.bad_resume);
-        EXPECT_LE(w.max_buffered, static_cast<std::size_t>(high) + chunk_size);
+        paced.writer.pump();
+        co_await read_in_bursts(*fr.made[0]);
+        expect_paced(paced.writer, received, total);
     });
 }
 

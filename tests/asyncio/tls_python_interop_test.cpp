@@ -6,7 +6,6 @@
 #include <coronet/asyncio/connection.hpp>
 #include <coronet/asyncio/server.hpp>
 #include <coronet/asyncio/streams.hpp>
-#include <filesystem>
 #include <fstream>
 
 #include "asyncio/asyncio_test_support.hpp"
@@ -34,47 +33,13 @@ async def main():
 sys.exit(0 if asyncio.run(asyncio.wait_for(main(), 20)) else 1)
 )";
 
-const char* kTlsServer = R"(
-import asyncio, os, ssl, sys
-class Upper(asyncio.Protocol):
-    def connection_made(self, t):
-        self.t = t
-    def data_received(self, data):
-        self.t.write(data.upper())
-async def main():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(sys.argv[2], sys.argv[3])
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(Upper, "127.0.0.1", 0, ssl=ctx)
-    port = server.sockets[0].getsockname()[1]
-    tmp = sys.argv[1] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(port))
-    os.rename(tmp, sys.argv[1])
-    await asyncio.sleep(20)  # killed by the test when it is done
-asyncio.run(main())
-)";
-
-struct Upper : aio::Protocol {
-    aio::Transport* t = nullptr;
-    void connection_made(aio::BaseTransport& tr) override {
-        t = &dynamic_cast<aio::Transport&>(tr);
-    }
-    void data_received(BytesView d) override {
-        std::string s(d.str());
-        for (char& c : s)
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        t->write(s);
-    }
-};
-
 TEST(TLSPythonInterop, PythonSslClientAgainstOurTlsServer) {
     ASSERT_EQ(::access(kPython, X_OK), 0) << "python3 missing (scripts/test.sh installs it)";
     coronet::run([&]() -> Task<void> {
         auto ctx = tls_server_context();
         aio::ServerOptions so;
         so.ssl = ctx;
-        auto factory = [] { return std::make_unique<Upper>(); };
+        auto factory = [] { return std::make_unique<UpperProtocol>(); };
         aio::Server server = co_await aio::create_server(factory, "127.0.0.1", 0, so);
         PythonPeer peer(kTlsClient,
                         {std::to_string(server.addresses()[0].port()), tls_test::certs().ca});
@@ -86,15 +51,9 @@ TEST(TLSPythonInterop, PythonSslClientAgainstOurTlsServer) {
 
 TEST(TLSPythonInterop, OurTlsClientsAgainstAPythonSslServer) {
     ASSERT_EQ(::access(kPython, X_OK), 0) << "python3 missing (scripts/test.sh installs it)";
-    const auto port_file = std::filesystem::temp_directory_path() /
-                           ("coronet-aio-tls-py-" + std::to_string(::getpid()));
-    std::filesystem::remove(port_file);
-    PythonPeer peer(kTlsServer, {port_file.string(), tls_test::certs().server.cert,
-                                 tls_test::certs().server.key});
+    PythonUpperServer python({tls_test::certs().server.cert, tls_test::certs().server.key});
     coronet::run([&]() -> Task<void> {
-        co_await wait_until([&] { return std::filesystem::exists(port_file); }, "python's port");
-        int port = 0;
-        std::ifstream(port_file) >> port;
+        const int port = co_await python.port();
         CO_ASSERT(port > 0);
         auto ctx = tls_client_context();
         aio::ConnectionOptions o;
@@ -116,7 +75,6 @@ TEST(TLSPythonInterop, OurTlsClientsAgainstAPythonSslServer) {
         writer.close();
         co_await writer.wait_closed();
     });
-    std::filesystem::remove(port_file);
 }
 
 }  // namespace
