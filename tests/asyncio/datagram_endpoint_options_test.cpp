@@ -52,6 +52,16 @@ net::AddressInfo answer(int family, const char* host) {
     return a;
 }
 
+TEST(DatagramEndpointOptions, DatagramAddressIsNumericOrAHostAndPort) {
+    const aio::DatagramAddress numeric = net::SocketAddress::ipv4("127.0.0.1", 53);
+    EXPECT_TRUE(numeric.is_numeric());
+    EXPECT_EQ(numeric.address(), net::SocketAddress::ipv4("127.0.0.1", 53));
+    const aio::DatagramAddress named("localhost", 53);
+    EXPECT_FALSE(named.is_numeric());
+    EXPECT_EQ(named.host(), "localhost");
+    EXPECT_EQ(named.port(), 53);
+}
+
 TEST(DatagramEndpointOptions, HostNamesAreResolved) {
     coronet::run([&]() -> Task<void> {
         DgramFactory server, client;
