@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
-#include <regex>
 #include <string>
 
 #include "support/example_process.hpp"
@@ -24,6 +23,17 @@ std::string local_now_to_the_second() {
     return text;
 }
 
+// Whether `text` has the shape of `pattern`, where '9' stands for any digit
+// (std::regex trips g++ 12's -Wmaybe-uninitialized under ASan).
+bool has_shape(const std::string& text, const std::string& pattern) {
+    if (text.size() != pattern.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool digit = text[i] >= '0' && text[i] <= '9';
+        if (pattern[i] == '9' ? !digit : text[i] != pattern[i]) return false;
+    }
+    return true;
+}
+
 TEST(AsyncioExamples, SubprocessDatePrintsTheChildsDate) {
     TempDir dir;
     const std::string before = local_now_to_the_second();
@@ -31,14 +41,18 @@ TEST(AsyncioExamples, SubprocessDatePrintsTheChildsDate) {
     ASSERT_EQ(child.wait(), 0) << child.stderr_text();
     const std::string after = local_now_to_the_second();
     const std::string out = child.stdout_text();
+    const std::string prefix = "Current date: ";
+    ASSERT_EQ(out.rfind(prefix, 0), 0u) << "stdout: " << out;
+    const std::string date = out.substr(prefix.size());
     // str(datetime) leaves the microseconds out when they are zero.
-    static const std::regex kLine(R"(Current date: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(\.\d{6})?\n)");
-    std::smatch m;
-    ASSERT_TRUE(std::regex_match(out, m, kLine)) << "stdout: " << out;
+    ASSERT_TRUE(has_shape(date, "9999-99-99 99:99:99.999999\n") ||
+                has_shape(date, "9999-99-99 99:99:99\n"))
+        << "stdout: " << out;
+    const std::string seconds = date.substr(0, 19);
     // The child ran between the two readings of the clock (the same format
     // compares as text).
-    EXPECT_LE(before, m[1].str());
-    EXPECT_LE(m[1].str(), after);
+    EXPECT_LE(before, seconds);
+    EXPECT_LE(seconds, after);
     EXPECT_EQ(child.stderr_text(), "");
 }
 
