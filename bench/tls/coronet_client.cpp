@@ -15,6 +15,7 @@
 // handshake, certificate checked for "localhost"), 32 bytes echoed and
 // checked, send_eof(), wait for the server's close_notify, aclose().
 // The context: create_default_context with the CA file, TLS 1.3 minimum.
+// Output lines as openssl_client's (with cpu=, this process's CPU time).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -27,6 +28,7 @@
 #include <coronet/coronet.hpp>
 
 #include "pattern.hpp"
+#include "process_cpu.hpp"
 
 using namespace coronet;
 using namespace std::chrono_literals;
@@ -98,6 +100,7 @@ Task<void> run_bulk(Args args) {
     TLSStream stream = co_await connect_tcp(
         "127.0.0.1", args.port, {.tls = true, .ssl_context = ctx, .tls_hostname = "localhost"});
     const auto start = Clock::now();
+    const double cpu_start = tls_bench::process_cpu_seconds();
     Bulk b{&pattern, &stream,
            start + std::chrono::duration_cast<Clock::duration>(
                        std::chrono::duration<double>(args.seconds)),
@@ -108,14 +111,15 @@ Task<void> run_bulk(Args args) {
         co_return;
     });
     const double elapsed = since(start);
+    const double cpu = tls_bench::process_cpu_seconds() - cpu_start;
     co_await stream.aclose();
     if (b.received != b.sent) {
         throw std::runtime_error("bulk: sent " + std::to_string(b.sent) + " bytes, got " +
                                  std::to_string(b.received) + " back");
     }
-    std::printf("bulk bytes=%llu seconds=%.3f mib_per_s=%.1f verified=1\n",
+    std::printf("bulk bytes=%llu seconds=%.3f mib_per_s=%.1f cpu=%.3f verified=1\n",
                 static_cast<unsigned long long>(b.sent), elapsed,
-                static_cast<double>(b.sent) / (1 << 20) / elapsed);
+                static_cast<double>(b.sent) / (1 << 20) / elapsed, cpu);
 }
 
 struct Handshakes {
@@ -159,6 +163,7 @@ Task<void> handshake_worker(Handshakes& h) {
 Task<void> run_handshakes(Args args) {
     const tls_bench::Pattern pattern;
     const auto start = Clock::now();
+    const double cpu_start = tls_bench::process_cpu_seconds();
     Handshakes h{&pattern, client_context(args), args.port,
                  start + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(args.seconds)),
@@ -169,10 +174,11 @@ Task<void> run_handshakes(Args args) {
         co_return;
     });
     const double elapsed = since(start);
+    const double cpu = tls_bench::process_cpu_seconds() - cpu_start;
     if (h.next == 0) throw std::runtime_error("handshakes: none completed");
-    std::printf("handshakes count=%llu seconds=%.3f per_s=%.1f verified=1\n",
+    std::printf("handshakes count=%llu seconds=%.3f per_s=%.1f cpu=%.3f verified=1\n",
                 static_cast<unsigned long long>(h.next), elapsed,
-                static_cast<double>(h.next) / elapsed);
+                static_cast<double>(h.next) / elapsed, cpu);
 }
 
 Task<void> run_mode(Args args) {

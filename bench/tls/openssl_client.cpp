@@ -10,14 +10,15 @@
 // for S seconds (or N bytes) while reading the echo, then sends
 // close_notify and reads until the server's. Every echoed byte is
 // compared with what was sent. Prints
-//     bulk bytes=B seconds=T mib_per_s=R verified=1
+//     bulk bytes=B seconds=T mib_per_s=R cpu=U verified=1
 // where B is the payload echoed (B bytes went each way).
 //
 // handshakes: C threads, each in a loop: connect, full TLS 1.3 handshake
 // (certificate verified against F, name "localhost"), 32 bytes sent and
 // their echo checked, close_notify both ways, close. Prints
-//     handshakes count=N seconds=T per_s=R verified=1
+//     handshakes count=N seconds=T per_s=R cpu=U verified=1
 //
+// U is the CPU time this process used over the measured interval.
 // Exits non-zero (with the reason on stderr) on any TLS error, mismatch or
 // early close. Bounded: a watchdog ends the process S + 60 s after start.
 #include <arpa/inet.h>
@@ -43,6 +44,7 @@
 
 #include "openssl_common.hpp"
 #include "pattern.hpp"
+#include "process_cpu.hpp"
 
 namespace {
 
@@ -127,6 +129,7 @@ void run_bulk(const Args& args, SSL_CTX* ctx) {
     SSL* ssl = open_session(ctx, fd);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     const auto start = Clock::now();
+    const double cpu_start = tls_bench::process_cpu_seconds();
     const auto stop_at = start + std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(args.seconds));
     const auto hard_deadline = stop_at + std::chrono::seconds(30);
@@ -192,15 +195,16 @@ void run_bulk(const Args& args, SSL_CTX* ctx) {
         if (!progress) wait_fd(fd, want, hard_deadline);
     }
     const double elapsed = since(start);
+    const double cpu = tls_bench::process_cpu_seconds() - cpu_start;
     SSL_free(ssl);
     close(fd);
     if (received != sent) {
         throw std::runtime_error("bulk: sent " + std::to_string(sent) + " bytes, got " +
                                  std::to_string(received) + " back");
     }
-    std::printf("bulk bytes=%llu seconds=%.3f mib_per_s=%.1f verified=1\n",
+    std::printf("bulk bytes=%llu seconds=%.3f mib_per_s=%.1f cpu=%.3f verified=1\n",
                 static_cast<unsigned long long>(sent), elapsed,
-                static_cast<double>(sent) / (1 << 20) / elapsed);
+                static_cast<double>(sent) / (1 << 20) / elapsed, cpu);
 }
 
 // One connection of the handshake scenario; `k` varies the bytes sent.
@@ -245,6 +249,7 @@ void run_handshakes(const Args& args, SSL_CTX* ctx) {
     std::string error;
     std::atomic_flag error_set = ATOMIC_FLAG_INIT;
     const auto start = Clock::now();
+    const double cpu_start = tls_bench::process_cpu_seconds();
     const auto stop_at = start + std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(args.seconds));
     std::vector<std::thread> threads;
@@ -268,11 +273,12 @@ void run_handshakes(const Args& args, SSL_CTX* ctx) {
     for (auto& t : threads)
         t.join();
     const double elapsed = since(start);
+    const double cpu = tls_bench::process_cpu_seconds() - cpu_start;
     if (failed) throw std::runtime_error(error);
     if (count == 0) throw std::runtime_error("handshakes: none completed");
-    std::printf("handshakes count=%llu seconds=%.3f per_s=%.1f verified=1\n",
+    std::printf("handshakes count=%llu seconds=%.3f per_s=%.1f cpu=%.3f verified=1\n",
                 static_cast<unsigned long long>(count.load()), elapsed,
-                static_cast<double>(count.load()) / elapsed);
+                static_cast<double>(count.load()) / elapsed, cpu);
 }
 
 std::uint64_t parse_number(const char* text, const char* what) {
