@@ -269,6 +269,10 @@ int main(int argc, char** argv) {
                                 run_mode(args));
         };
         return run_with(options, bounded);
+    } catch (const ExceptionGroup& group) {
+        for (const auto& error : group.exceptions())
+            std::fprintf(stderr, "coronet_client: %s\n", describe_exception(error).c_str());
+        return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "coronet_client: %s\n", e.what());
         return 1;
