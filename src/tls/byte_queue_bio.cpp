@@ -114,6 +114,16 @@ BIO* new_byte_queue_bio() {
     return bio;
 }
 
+void give_to_byte_queue(BIO* bio, Bytes&& data) {
+    Queue& q = *queue_of(bio);
+    if (q.size() == 0) {
+        q.buffer = std::move(data);
+        q.head = 0;
+    } else {
+        q.buffer.append(data);
+    }
+}
+
 Bytes take_from_byte_queue(BIO* bio, std::size_t max_bytes) {
     Queue& q = *queue_of(bio);
     const std::size_t n = std::min(max_bytes, q.size());

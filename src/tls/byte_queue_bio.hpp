@@ -20,6 +20,9 @@ namespace coronet::tls_detail {
 // A new queue BIO (empty); freed by BIO_free, or by SSL_free once given to SSL_set_bio.
 BIO* new_byte_queue_bio();
 
+// Appends `data`; takes the buffer over when the queue is empty.
+void give_to_byte_queue(BIO* bio, Bytes&& data);
+
 // Removes up to `max_bytes` from the front of the queue.
 Bytes take_from_byte_queue(BIO* bio, std::size_t max_bytes);
 

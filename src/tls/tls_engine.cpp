@@ -219,6 +219,10 @@ void TLSEngine::receive_ciphertext(BytesView data) {
     }
 }
 
+void TLSEngine::adopt_ciphertext(Bytes&& data) {
+    tls_detail::give_to_byte_queue(impl_->rbio, std::move(data));
+}
+
 std::size_t TLSEngine::pending_ciphertext() const noexcept {
     return BIO_ctrl_pending(impl_->wbio);
 }
