@@ -21,6 +21,10 @@ struct SSLContext::Impl {
     std::vector<std::string> alpn;
     std::vector<unsigned char> alpn_wire;  // length-prefixed, as ALPN sends it
     ServerNameCallback servername_callback;
+    // The certificate chain sent was completed from the trust store by
+    // complete_chain() (the certificate file held no intermediates), so a
+    // change of the store completes it again.
+    bool chain_from_store = false;
 };
 
 namespace tls_detail {

@@ -64,6 +64,32 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const un
     return SSL_TLSEXT_ERR_OK;
 }
 
+// A certificate file without intermediates makes OpenSSL complete the
+// chain from the trust store on every handshake that sends the certificate
+// (X509_verify_cert against the store: with the system store loaded, that
+// is hash lookups plus a directory scan and stat() calls, about a tenth of
+// a server handshake's CPU time). Completing it once here, and again when
+// the store changes, sends the same certificates. (Only a CA directory
+// whose files change while the context is in use would be noticed later
+// than before.) If building fails, OpenSSL's per-handshake completion stays.
+void complete_chain(SSLContext::Impl& impl) {
+    SSL_CTX* ctx = impl.ctx;
+    if (!SSL_CTX_get0_certificate(ctx)) return;
+    STACK_OF(X509)* chain = nullptr;
+    SSL_CTX_get0_chain_certs(ctx, &chain);
+    if (chain && !impl.chain_from_store) return;  // the file's own chain: sent as is
+    SSL_CTX_clear_chain_certs(ctx);
+    impl.chain_from_store = false;
+    const int r = SSL_CTX_build_cert_chain(
+        ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
+    if (r > 0) {
+        impl.chain_from_store = true;
+    } else {
+        SSL_CTX_clear_chain_certs(ctx);
+    }
+    ERR_clear_error();
+}
+
 }  // namespace
 
 // Defined in tls_engine.cpp: the SNI and verify callbacks need the engine.
@@ -130,6 +156,7 @@ void SSLContext::load_cert_chain(const std::string& certfile, const std::string&
         throw std::invalid_argument("load_cert_chain: cannot load certificate chain '" + certfile +
                                     "': " + drain_errors());
     }
+    impl_->chain_from_store = false;  // the file's chain replaced any earlier one
     const std::string& key = keyfile.empty() ? certfile : keyfile;
     // The password callback reads from this string for the one call below.
     SSL_CTX_set_default_passwd_cb_userdata(impl_->ctx, const_cast<std::string*>(&password));
@@ -158,6 +185,7 @@ void SSLContext::load_cert_chain(const std::string& certfile, const std::string&
                                     "' does not match the certificate '" + certfile +
                                     "': " + drain_errors());
     }
+    complete_chain(*impl_);
 }
 
 void SSLContext::load_verify_locations(const std::string& cafile, const std::string& capath,
@@ -189,12 +217,14 @@ void SSLContext::load_verify_locations(const std::string& cafile, const std::str
             throw std::invalid_argument("load_verify_locations: cadata holds no PEM certificate");
         }
     }
+    complete_chain(*impl_);
 }
 
 void SSLContext::load_default_certs() {
     if (SSL_CTX_set_default_verify_paths(impl_->ctx) != 1) {
         throw std::runtime_error("load_default_certs: " + drain_errors());
     }
+    complete_chain(*impl_);
 }
 
 void SSLContext::set_ciphers(const std::string& ciphers) {

@@ -5,10 +5,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <cstdint>
 #include <exception>
 #include <stdexcept>
 
 #include "coronet/tls/tls_errors.hpp"
+#include "tls/byte_queue_bio.hpp"
 #include "tls/openssl_util.hpp"
 #include "tls/peer_certificate.hpp"
 
@@ -173,8 +175,13 @@ TLSEngine::TLSEngine(std::shared_ptr<SSLContext> context, bool server_side,
     ERR_clear_error();
     im.ssl = SSL_new(static_cast<SSL_CTX*>(im.context->native_handle()));
     if (!im.ssl) throw std::runtime_error("SSL_new failed: " + tls_detail::drain_errors());
-    im.rbio = BIO_new(BIO_s_mem());
-    im.wbio = BIO_new(BIO_s_mem());
+    try {
+        im.rbio = tls_detail::new_byte_queue_bio();
+        im.wbio = tls_detail::new_byte_queue_bio();
+    } catch (...) {
+        BIO_free(im.rbio);
+        throw;
+    }
     SSL_set_bio(im.ssl, im.rbio, im.wbio);
     SSL_set_app_data(im.ssl, &im);
     if (server_side) {
@@ -212,30 +219,20 @@ void TLSEngine::receive_ciphertext(BytesView data) {
     }
 }
 
+void TLSEngine::adopt_ciphertext(Bytes&& data) {
+    tls_detail::give_to_byte_queue(impl_->rbio, std::move(data));
+}
+
 std::size_t TLSEngine::pending_ciphertext() const noexcept {
     return BIO_ctrl_pending(impl_->wbio);
 }
 
 Bytes TLSEngine::take_ciphertext(std::size_t max_bytes) {
-    const std::size_t n = std::min(max_bytes, pending_ciphertext());
-    Bytes out;
-    if (n == 0) return out;
-    out.resize_uninitialized(n);
-    std::size_t got = 0;
-    BIO_read_ex(impl_->wbio, out.data(), n, &got);
-    out.resize_uninitialized(got);
-    return out;
+    return tls_detail::take_from_byte_queue(impl_->wbio, max_bytes);
 }
 
 Bytes TLSEngine::take_unprocessed_input() {
-    Bytes out;
-    const std::size_t n = BIO_ctrl_pending(impl_->rbio);
-    if (n == 0) return out;
-    out.resize_uninitialized(n);
-    std::size_t got = 0;
-    BIO_read_ex(impl_->rbio, out.data(), n, &got);
-    out.resize_uninitialized(got);
-    return out;
+    return tls_detail::take_from_byte_queue(impl_->rbio, SIZE_MAX);
 }
 
 TLSEngine::Status TLSEngine::do_handshake() {

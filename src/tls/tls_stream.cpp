@@ -124,7 +124,7 @@ Task<void> pull(State& s) {
     } else if (!in || s.closed) {
         throw ClosedResourceError();
     } else {
-        s.engine.receive_ciphertext(*in);
+        s.engine.adopt_ciphertext(std::move(*in));
     }
 }
 

@@ -79,6 +79,39 @@ TEST(TlsEngine, ReadMaxBytesKeepsTheRestForLater) {
     EXPECT_EQ(got.str(), "abcdef");
 }
 
+TEST(TlsEngine, CiphertextBuffersAreTakenOverOrAppended) {
+    TLSEngine client(tls_test::client_context(), false, "localhost");
+    TLSEngine server(tls_test::server_context(), true);
+    handshake(client, server);
+    client.write("first record");
+    client.write("second record");
+    Bytes wire = client.take_ciphertext();
+    ASSERT_GT(wire.size(), 10u);
+    const coronet::BytesView all = wire.view();
+    // Split anywhere: the first piece is taken over (nothing queued), the
+    // next ones are appended to what the engine has not consumed yet.
+    Bytes head(all.subview(0, 3));
+    Bytes middle(all.subview(3, all.size() - 10));
+    Bytes tail(all.subview(all.size() - 7));
+    server.adopt_ciphertext(std::move(head));
+    Bytes got;
+    EXPECT_EQ(server.read(got, 100), TLSEngine::Status::want_input);
+    server.adopt_ciphertext(std::move(middle));
+    server.adopt_ciphertext(std::move(tail));
+    while (server.read(got, 100) == TLSEngine::Status::ok) {
+    }
+    EXPECT_EQ(got.str(), "first recordsecond record");
+    // A buffer given while input is still queued is appended behind it.
+    server.write("reply");
+    Bytes reply = server.take_ciphertext();
+    Bytes rest(reply.view().subview(5));
+    client.receive_ciphertext(coronet::BytesView(reply.view().subview(0, 5)));
+    client.adopt_ciphertext(std::move(rest));
+    Bytes answer;
+    ASSERT_EQ(client.read(answer, 100), TLSEngine::Status::ok);
+    EXPECT_EQ(answer.str(), "reply");
+}
+
 TEST(TlsEngine, GarbageFromThePeerIsAnSslError) {
     TLSEngine server(tls_test::server_context(), true);
     server.receive_ciphertext("GET / HTTP/1.1\r\nHost: x\r\n\r\n");

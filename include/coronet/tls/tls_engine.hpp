@@ -75,6 +75,9 @@ class TLSEngine {
 
     // --- bytes in and out ---
     void receive_ciphertext(BytesView data);
+    // receive_ciphertext taking the buffer over instead of copying it when no
+    // earlier input is still waiting (a transport's fresh receive buffer).
+    void adopt_ciphertext(Bytes&& data);
     std::size_t pending_ciphertext() const noexcept;
     Bytes take_ciphertext(std::size_t max_bytes = SIZE_MAX);
     // Input fed in but not consumed by the session: after unwrap(), the
