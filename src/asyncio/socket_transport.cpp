@@ -38,12 +38,19 @@ constexpr std::size_t kCoalesce = 4096;
 
 class SocketTransport final : public Transport, public TransportCore {
   public:
+    // An owning pointer to this transport. Aliasing the BaseTransport one
+    // instead of casting it: BaseTransport is a virtual base, so the cast
+    // would be a dynamic_cast (hundreds of instructions, once per receive).
     std::shared_ptr<SocketTransport> self() {
-        return std::dynamic_pointer_cast<SocketTransport>(shared_from_this());
+        return std::shared_ptr<SocketTransport>(shared_from_this(), this);
     }
     SocketTransport(Loop& loop, net::Socket socket, std::unique_ptr<BaseProtocol> protocol)
         : TransportCore(loop, std::move(socket), std::move(protocol)) {
         bind_protocol();
+        read_op_.code = backend::OpCode::recv;
+        read_op_.fd = fd();
+        read_op_.on_complete = &on_read;
+        read_op_.context = this;
     }
 
     void start() {
@@ -94,7 +101,7 @@ class SocketTransport final : public Transport, public TransportCore {
 
     // --- WriteTransport ---
     void write(BytesView data) override {
-        if (!writable("write")) return;
+        if ((closing_ || eof_requested_) && !writable("write")) return;
         if (data.empty()) return;
         if (wbuf_.empty() && !write_pending_) {
             const ssize_t n = ::send(fd(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -203,8 +210,10 @@ class SocketTransport final : public Transport, public TransportCore {
         if (read_pending_) loop_.driver().cancel(read_op_);
     }
 
+    // Nothing a protocol callback does here can free the transport: it is
+    // released only once connection_lost has run, which is always deferred to
+    // a later loop iteration. So no reference is taken per receive.
     void read_more() {
-        auto keep = self();
         for (int turn = 0; turn < kInlineReads; ++turn) {
             if (!reading_ || closing_ || eof_ || read_pending_) return;
             if (held_) {
@@ -220,15 +229,12 @@ class SocketTransport final : public Transport, public TransportCore {
             handle_read(read_op_.result);
         }
         // Yield to the rest of the loop, then go on.
-        loop_.call_soon([self = std::move(keep)] { self->read_more(); });
+        loop_.call_soon([self = self()] { self->read_more(); });
     }
 
+    // Only the buffer changes between receives; the rest of read_op_ is set
+    // once in the constructor (the driver owns its bookkeeping fields).
     bool prepare_read() {
-        read_op_ = backend::Operation{};
-        read_op_.code = backend::OpCode::recv;
-        read_op_.fd = fd();
-        read_op_.on_complete = &on_read;
-        read_op_.context = this;
         if (buffered_protocol_) {
             std::span<std::byte> buf;
             try {
@@ -242,7 +248,10 @@ class SocketTransport final : public Transport, public TransportCore {
             read_op_.length = buf.size();
             read_target_ = buffered_protocol_;
         } else {
-            if (!read_buffer_) read_buffer_ = std::make_unique<std::byte[]>(kReadSize);
+            // Not zeroed: only what the kernel writes is ever read, and an
+            // idle connection then costs no more than the pages it touched.
+            if (!read_buffer_)
+                read_buffer_ = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
             read_op_.buffer = read_buffer_.get();
             read_op_.length = kReadSize;
             read_target_ = nullptr;
@@ -252,9 +261,9 @@ class SocketTransport final : public Transport, public TransportCore {
 
     static void on_read(backend::Operation& op) noexcept {
         auto* t = static_cast<SocketTransport*>(op.context);
-        auto keep = t->self();
         t->read_pending_ = false;
         if (t->lost_done_ || t->closing_) {
+            auto keep = t->self();  // maybe_release may drop the last reference
             t->maybe_release();
             return;
         }
