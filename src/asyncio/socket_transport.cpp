@@ -1,7 +1,9 @@
 // The stream transport's state machine.
 //
-// Reading: one backend recv operation at a time, into the transport's own
-// buffer (Protocol) or the protocol's (BufferedProtocol). A receive that
+// Reading: one backend recv operation at a time, into a buffer the driver
+// lends for the one receive (Protocol: so an idle connection holds no receive
+// buffer, as in the stream layer; the transport's own buffer where the driver
+// has none) or the protocol's (BufferedProtocol). A receive that
 // completes at once is handled inline, a bounded number of times per turn
 // so that a fast peer cannot starve the loop. A receive that completes after
 // pause_reading (it was already in the kernel) is held and delivered on
@@ -51,6 +53,7 @@ class SocketTransport final : public Transport, public TransportCore {
         read_op_.fd = fd();
         read_op_.on_complete = &on_read;
         read_op_.context = this;
+        use_provided_ = loop.driver().features().provided_buffer_size > 0;
     }
 
     void start() {
@@ -208,6 +211,17 @@ class SocketTransport final : public Transport, public TransportCore {
     void stop_reading() {
         reading_ = false;
         if (read_pending_) loop_.driver().cancel(read_op_);
+        if (held_) {  // never delivered now: give its buffer back
+            held_.reset();
+            release_provided();
+        }
+    }
+
+    // Gives the driver's buffer of the last receive back (if it lent one).
+    void release_provided() noexcept {
+        if (!read_op_.provided.valid()) return;
+        loop_.driver().release_buffer(read_op_.provided);
+        read_op_.provided = {};
     }
 
     // Nothing a protocol callback does here can free the transport: it is
@@ -244,14 +258,21 @@ class SocketTransport final : public Transport, public TransportCore {
                 fatal("protocol.get_buffer() failed", std::current_exception());
                 return false;
             }
+            read_op_.code = backend::OpCode::recv;
             read_op_.buffer = buf.data();
             read_op_.length = buf.size();
             read_target_ = buffered_protocol_;
+        } else if (use_provided_) {
+            read_op_.code = backend::OpCode::recv_provided;
+            read_op_.buffer = nullptr;
+            read_op_.length = kReadSize;
+            read_target_ = nullptr;
         } else {
             // Not zeroed: only what the kernel writes is ever read, and an
             // idle connection then costs no more than the pages it touched.
             if (!read_buffer_)
                 read_buffer_ = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
+            read_op_.code = backend::OpCode::recv;
             read_op_.buffer = read_buffer_.get();
             read_op_.length = kReadSize;
             read_target_ = nullptr;
@@ -263,19 +284,29 @@ class SocketTransport final : public Transport, public TransportCore {
         auto* t = static_cast<SocketTransport*>(op.context);
         t->read_pending_ = false;
         if (t->lost_done_ || t->closing_) {
+            t->release_provided();
             auto keep = t->self();  // maybe_release may drop the last reference
             t->maybe_release();
             return;
         }
         if (!t->reading_) {
-            if (op.result != -ECANCELED) t->held_ = op.result;  // delivered on resume
+            if (op.result != -ECANCELED) {
+                t->held_ = op.result;  // delivered on resume, buffer and all
+            } else {
+                t->release_provided();
+            }
             return;
         }
         t->handle_read(op.result);
         t->read_more();
     }
 
+    // Whatever the protocol does, a lent buffer goes back to the driver.
     void handle_read(int r) {
+        struct Release {
+            SocketTransport& t;
+            ~Release() { t.release_provided(); }
+        } release{*this};
         if (r == -EAGAIN || r == -EINTR || r == -ECANCELED) return;
         if (r < 0) {
             fatal_os(-r, "recv");
@@ -285,7 +316,10 @@ class SocketTransport final : public Transport, public TransportCore {
             on_eof();
             return;
         }
-        const BytesView got(static_cast<const std::byte*>(read_op_.buffer), std::size_t(r));
+        const std::byte* at = read_op_.code == backend::OpCode::recv_provided
+                                  ? read_op_.provided.data
+                                  : static_cast<const std::byte*>(read_op_.buffer);
+        const BytesView got(at, std::size_t(r));
         try {
             if (buffered_protocol_ && read_target_ == buffered_protocol_) {
                 buffered_protocol_->buffer_updated(got.size());
@@ -457,6 +491,7 @@ class SocketTransport final : public Transport, public TransportCore {
     std::unique_ptr<std::byte[]> read_buffer_;
     std::optional<int> held_;
     BufferedProtocol* read_target_ = nullptr;  // whose buffer read_op_ fills
+    bool use_provided_ = false;                // the driver lends receive buffers
     bool read_pending_ = false;
     bool reading_ = true;
     bool eof_ = false;
