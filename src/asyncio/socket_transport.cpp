@@ -1,7 +1,9 @@
 // The stream transport's state machine.
 //
-// Reading: one backend recv operation at a time, into the transport's own
-// buffer (Protocol) or the protocol's (BufferedProtocol). A receive that
+// Reading: one backend recv operation at a time, into a buffer the driver
+// lends for the one receive (Protocol: so an idle connection holds no receive
+// buffer, as in the stream layer; the transport's own buffer where the driver
+// has none) or the protocol's (BufferedProtocol). A receive that
 // completes at once is handled inline, a bounded number of times per turn
 // so that a fast peer cannot starve the loop. A receive that completes after
 // pause_reading (it was already in the kernel) is held and delivered on
@@ -38,12 +40,20 @@ constexpr std::size_t kCoalesce = 4096;
 
 class SocketTransport final : public Transport, public TransportCore {
   public:
+    // An owning pointer to this transport. Aliasing the BaseTransport one
+    // instead of casting it: BaseTransport is a virtual base, so the cast
+    // would be a dynamic_cast (hundreds of instructions, once per receive).
     std::shared_ptr<SocketTransport> self() {
-        return std::dynamic_pointer_cast<SocketTransport>(shared_from_this());
+        return std::shared_ptr<SocketTransport>(shared_from_this(), this);
     }
     SocketTransport(Loop& loop, net::Socket socket, std::unique_ptr<BaseProtocol> protocol)
         : TransportCore(loop, std::move(socket), std::move(protocol)) {
         bind_protocol();
+        read_op_.code = backend::OpCode::recv;
+        read_op_.fd = fd();
+        read_op_.on_complete = &on_read;
+        read_op_.context = this;
+        use_provided_ = loop.driver().features().provided_buffer_size > 0;
     }
 
     void start() {
@@ -94,7 +104,7 @@ class SocketTransport final : public Transport, public TransportCore {
 
     // --- WriteTransport ---
     void write(BytesView data) override {
-        if (!writable("write")) return;
+        if ((closing_ || eof_requested_) && !writable("write")) return;
         if (data.empty()) return;
         if (wbuf_.empty() && !write_pending_) {
             const ssize_t n = ::send(fd(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -200,10 +210,23 @@ class SocketTransport final : public Transport, public TransportCore {
     void stop_reading() {
         reading_ = false;
         if (read_pending_) loop_.driver().cancel(read_op_);
+        if (held_) {  // never delivered now: give its buffer back
+            held_.reset();
+            release_provided();
+        }
     }
 
+    // Gives the driver's buffer of the last receive back (if it lent one).
+    void release_provided() noexcept {
+        if (!read_op_.provided.valid()) return;
+        loop_.driver().release_buffer(read_op_.provided);
+        read_op_.provided = {};
+    }
+
+    // Nothing a protocol callback does here can free the transport: it is
+    // released only once connection_lost has run, which is always deferred to
+    // a later loop iteration. So no reference is taken per receive.
     void read_more() {
-        auto keep = self();
         for (int turn = 0; turn < kInlineReads; ++turn) {
             if (!reading_ || closing_ || eof_ || read_pending_) return;
             if (held_) {
@@ -219,15 +242,12 @@ class SocketTransport final : public Transport, public TransportCore {
             handle_read(read_op_.result);
         }
         // Yield to the rest of the loop, then go on.
-        loop_.call_soon([self = std::move(keep)] { self->read_more(); });
+        loop_.call_soon([self = self()] { self->read_more(); });
     }
 
+    // Only the buffer changes between receives; the rest of read_op_ is set
+    // once in the constructor (the driver owns its bookkeeping fields).
     bool prepare_read() {
-        read_op_ = backend::Operation{};
-        read_op_.code = backend::OpCode::recv;
-        read_op_.fd = fd();
-        read_op_.on_complete = &on_read;
-        read_op_.context = this;
         if (buffered_protocol_) {
             std::span<std::byte> buf;
             try {
@@ -237,11 +257,21 @@ class SocketTransport final : public Transport, public TransportCore {
                 fatal("protocol.get_buffer() failed", std::current_exception());
                 return false;
             }
+            read_op_.code = backend::OpCode::recv;
             read_op_.buffer = buf.data();
             read_op_.length = buf.size();
             read_target_ = buffered_protocol_;
+        } else if (use_provided_) {
+            read_op_.code = backend::OpCode::recv_provided;
+            read_op_.buffer = nullptr;
+            read_op_.length = kReadSize;
+            read_target_ = nullptr;
         } else {
-            if (!read_buffer_) read_buffer_ = std::make_unique<std::byte[]>(kReadSize);
+            // Not zeroed: only what the kernel writes is ever read, and an
+            // idle connection then costs no more than the pages it touched.
+            if (!read_buffer_)
+                read_buffer_ = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
+            read_op_.code = backend::OpCode::recv;
             read_op_.buffer = read_buffer_.get();
             read_op_.length = kReadSize;
             read_target_ = nullptr;
@@ -251,21 +281,31 @@ class SocketTransport final : public Transport, public TransportCore {
 
     static void on_read(backend::Operation& op) noexcept {
         auto* t = static_cast<SocketTransport*>(op.context);
-        auto keep = t->self();
         t->read_pending_ = false;
         if (t->lost_done_ || t->closing_) {
+            t->release_provided();
+            auto keep = t->self();  // maybe_release may drop the last reference
             t->maybe_release();
             return;
         }
         if (!t->reading_) {
-            if (op.result != -ECANCELED) t->held_ = op.result;  // delivered on resume
+            if (op.result != -ECANCELED) {
+                t->held_ = op.result;  // delivered on resume, buffer and all
+            } else {
+                t->release_provided();
+            }
             return;
         }
         t->handle_read(op.result);
         t->read_more();
     }
 
+    // Whatever the protocol does, a lent buffer goes back to the driver.
     void handle_read(int r) {
+        struct Release {
+            SocketTransport& t;
+            ~Release() { t.release_provided(); }
+        } release{*this};
         if (r == -EAGAIN || r == -EINTR || r == -ECANCELED) return;
         if (r < 0) {
             fatal_os(-r, "recv");
@@ -275,7 +315,10 @@ class SocketTransport final : public Transport, public TransportCore {
             on_eof();
             return;
         }
-        const BytesView got(static_cast<const std::byte*>(read_op_.buffer), std::size_t(r));
+        const std::byte* at = read_op_.code == backend::OpCode::recv_provided
+                                  ? read_op_.provided.data
+                                  : static_cast<const std::byte*>(read_op_.buffer);
+        const BytesView got(at, std::size_t(r));
         try {
             if (buffered_protocol_ && read_target_ == buffered_protocol_) {
                 buffered_protocol_->buffer_updated(got.size());
@@ -428,6 +471,7 @@ class SocketTransport final : public Transport, public TransportCore {
     std::unique_ptr<std::byte[]> read_buffer_;
     std::optional<int> held_;
     BufferedProtocol* read_target_ = nullptr;  // whose buffer read_op_ fills
+    bool use_provided_ = false;                // the driver lends receive buffers
     bool read_pending_ = false;
     bool reading_ = true;
     bool eof_ = false;
