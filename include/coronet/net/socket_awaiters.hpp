@@ -4,12 +4,18 @@
 //
 //     Bytes data = co_await net::ReceiveAwaiter(sock, 65536);  // empty at EOF
 //     co_await net::SendAllAwaiter(sock, data);               // all of it
+//     LentBytes chunk = co_await net::ReceiveLentAwaiter(sock, 65536);  // no copy
+//     std::size_t n = co_await net::ReceiveIntoAwaiter(sock, span);     // 0 at EOF
 //
 // Both behave as the Socket calls they mirror: ReceiveAwaiter as
 // Socket::recv (a driver-provided buffer for stream sockets, so a waiting
 // socket holds no buffer of its own), SendAllAwaiter as sock_sendall (every
 // byte, resubmitting after partial sends from the operation's completion, so
-// a large send wakes the task once). Errors raise OSError (ClosedResourceError
+// a large send wakes the task once). ReceiveLentAwaiter is ReceiveAwaiter
+// without the allocation and copy: the bytes stay in the driver's provided
+// buffer, lent out as a LentBytes (see lent_bytes.hpp; empty at EOF).
+// ReceiveIntoAwaiter receives into the caller's buffer (which a waiting
+// socket then holds, unlike the provided-buffer receives). Errors raise OSError (ClosedResourceError
 // when the socket was closed meanwhile); cancellation raises Cancelled, and a
 // cancelled SendAllAwaiter may have sent a prefix of its data. Each awaiter
 // borrows the socket and the data: await it at once, as you would the call
@@ -17,9 +23,11 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/bytes.hpp"
+#include "coronet/net/lent_bytes.hpp"
 #include "coronet/runtime/operation_awaiter.hpp"
 
 namespace coronet::net {
@@ -47,6 +55,48 @@ class ReceiveAwaiter : private OperationAwaiter {
     std::size_t max_bytes_;
     int flags_;
     Bytes own_buffer_;  // when the driver supplies none
+    backend::Operation op_;
+};
+
+class ReceiveLentAwaiter : private OperationAwaiter {
+  public:
+    ReceiveLentAwaiter(Socket& socket, std::size_t max_bytes, int flags = 0) noexcept
+        : socket_(&socket), max_bytes_(max_bytes), flags_(flags) {}
+    // Movable until awaited, as ReceiveAwaiter is.
+    ReceiveLentAwaiter(ReceiveLentAwaiter&& other) noexcept
+        : socket_(other.socket_), max_bytes_(other.max_bytes_), flags_(other.flags_) {}
+    ReceiveLentAwaiter(const ReceiveLentAwaiter&) = delete;
+    ReceiveLentAwaiter& operator=(const ReceiveLentAwaiter&) = delete;
+
+    bool await_ready();
+    using OperationAwaiter::await_suspend;
+    LentBytes await_resume();
+
+  private:
+    Socket* socket_;
+    std::size_t max_bytes_;
+    int flags_;
+    backend::Operation op_;
+};
+
+class ReceiveIntoAwaiter : private OperationAwaiter {
+  public:
+    ReceiveIntoAwaiter(Socket& socket, std::span<std::byte> buffer, int flags = 0) noexcept
+        : socket_(&socket), buffer_(buffer), flags_(flags) {}
+    // Movable until awaited, as ReceiveAwaiter is.
+    ReceiveIntoAwaiter(ReceiveIntoAwaiter&& other) noexcept
+        : socket_(other.socket_), buffer_(other.buffer_), flags_(other.flags_) {}
+    ReceiveIntoAwaiter(const ReceiveIntoAwaiter&) = delete;
+    ReceiveIntoAwaiter& operator=(const ReceiveIntoAwaiter&) = delete;
+
+    bool await_ready();
+    using OperationAwaiter::await_suspend;
+    std::size_t await_resume();
+
+  private:
+    Socket* socket_;
+    std::span<std::byte> buffer_;
+    int flags_;
     backend::Operation op_;
 };
 
