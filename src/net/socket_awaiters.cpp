@@ -52,17 +52,16 @@ Bytes ReceiveAwaiter::await_resume() {
 
 bool ReceiveLentAwaiter::await_ready() {
     op_.fd = SocketAccess::fd_for(*socket_, "recv");
-    op_.flags = flags_;
-    op_.length = max_bytes_;
+    const std::size_t max_bytes = op_.length;
     const std::size_t chunk = Loop::current().driver().features().provided_buffer_size;
     // As in ReceiveAwaiter: a datagram larger than the chunk would be cut.
-    if (max_bytes_ > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes_ <= chunk)) {
+    if (max_bytes > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes <= chunk)) {
         op_.code = backend::OpCode::recv_provided;
         op_.buffer = nullptr;
     } else {
-        // No provided buffers here: an owned buffer, lent as such.
+        // No provided buffers here: a block of its own, lent as such.
         op_.code = backend::OpCode::recv;
-        op_.buffer = std::malloc(max_bytes_ > 0 ? max_bytes_ : 1);
+        op_.buffer = std::malloc(max_bytes > 0 ? max_bytes : 1);
         if (!op_.buffer) throw std::bad_alloc();
     }
     bind(op_);
@@ -78,30 +77,23 @@ bool ReceiveLentAwaiter::await_ready() {
 LentBytes ReceiveLentAwaiter::await_resume() {
     // Whatever the outcome, the buffer is in a LentBytes before anything can
     // throw, so it always goes back.
-    LentBytes lent;
-    int result = op_.result;
-    if (op_.code == backend::OpCode::recv) {
-        Bytes owned;
-        if (result > 0) owned = Bytes(BytesView(op_.buffer, static_cast<std::size_t>(result)));
-        std::free(op_.buffer);
-        op_.buffer = nullptr;
-        lent = LentBytes(std::move(owned));
-    } else if (op_.provided.valid()) {
-        lent = LentBytes(Loop::current().driver(), op_.provided,
-                         result > 0 ? static_cast<std::size_t>(result) : 0);
-        op_.provided = {};
-    }
-    result = SocketAccess::after_wait(*socket_, OperationAwaiter::await_resume(), "recv");
-    if (result < 0) throw_os_error(-result, "recv");
+    const int result = op_.result;
+    const std::size_t size = result > 0 ? static_cast<std::size_t>(result) : 0;
+    LentBytes lent = op_.code == backend::OpCode::recv
+                         ? LentBytes::adopt_malloced(static_cast<std::byte*>(op_.buffer), size)
+                     : op_.provided.valid()
+                         ? LentBytes(Loop::current().driver(), op_.provided, size)
+                         : LentBytes();
+    op_.buffer = nullptr;
+    op_.provided = {};
+    const int checked =
+        SocketAccess::after_wait(*socket_, OperationAwaiter::await_resume(), "recv");
+    if (checked < 0) throw_os_error(-checked, "recv");
     return lent;
 }
 
 bool ReceiveIntoAwaiter::await_ready() {
     op_.fd = SocketAccess::fd_for(*socket_, "recv");
-    op_.code = backend::OpCode::recv;
-    op_.flags = flags_;
-    op_.buffer = buffer_.data();
-    op_.length = buffer_.size();
     bind(op_);
     return OperationAwaiter::await_ready();
 }

@@ -37,7 +37,7 @@ void SocketStream::begin_send() {
 
 template <class NetAwaiter>
 bool SocketStream::BasicReceiveAwaiter<NetAwaiter>::await_ready() {
-    if (empty_request_) {
+    if (receive_.requested() == 0) {
         throw std::invalid_argument(std::is_same_v<NetAwaiter, net::ReceiveIntoAwaiter>
                                         ? "receive_into: the buffer must not be empty"
                                         : "receive: max_bytes must be at least 1");
@@ -52,9 +52,15 @@ bool SocketStream::BasicReceiveAwaiter<NetAwaiter>::await_ready() {
 }
 
 namespace {
-bool nothing_read(const Bytes& data) noexcept { return data.empty(); }
-bool nothing_read(const net::LentBytes& data) noexcept { return data.empty(); }
-bool nothing_read(std::size_t count) noexcept { return count == 0; }
+bool nothing_read(const Bytes& data) noexcept {
+    return data.empty();
+}
+bool nothing_read(const net::LentBytes& data) noexcept {
+    return data.empty();
+}
+bool nothing_read(std::size_t count) noexcept {
+    return count == 0;
+}
 }  // namespace
 
 template <class NetAwaiter>

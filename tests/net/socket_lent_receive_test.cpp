@@ -6,6 +6,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include <coronet/coronet.hpp>
@@ -21,17 +23,23 @@ std::string text(BytesView view) {
     return std::string(view.str());
 }
 
+LentBytes owned_copy(std::string_view content) {
+    auto* block = static_cast<std::byte*>(std::malloc(content.size()));
+    std::memcpy(block, content.data(), content.size());
+    return LentBytes::adopt_malloced(block, content.size());
+}
+
 }  // namespace
 
 TEST(LentBytes, OwnedBytesMoveAndRelease) {
     LentBytes empty;
     EXPECT_TRUE(empty.empty());
-    LentBytes owned(Bytes(BytesView("abc")));
+    LentBytes owned = owned_copy("abc");
     EXPECT_EQ(text(owned.view()), "abc");
     LentBytes moved(std::move(owned));
     EXPECT_TRUE(owned.empty());  // NOLINT: moved-from is documented as empty
     EXPECT_EQ(text(moved), "abc");
-    LentBytes other(Bytes(BytesView("de")));
+    LentBytes other = owned_copy("de");
     other = std::move(moved);
     EXPECT_EQ(text(other), "abc");
     other.release();

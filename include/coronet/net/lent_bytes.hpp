@@ -17,11 +17,13 @@
 // Rules: a LentBytes belongs to the loop (thread) whose receive made it and
 // must be released there, before that loop ends (a task's locals are; keep
 // none in globals). Moving transfers the buffer; a moved-from or released
-// LentBytes is empty. With a driver that provides no buffers the bytes are
-// owned instead (same interface).
+// LentBytes is empty. With a driver that provides no buffers (or a datagram
+// larger than one) the bytes are in a block of their own instead (same
+// interface).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #include "coronet/backend/driver.hpp"
@@ -36,15 +38,31 @@ class LentBytes {
     // holding `size` bytes (the net layer's receive makes these).
     LentBytes(backend::Driver& driver, const backend::ProvidedBuffer& buffer,
               std::size_t size) noexcept
-        : driver_(&driver), buffer_(buffer), view_(buffer.data, size) {}
-    // Owns `bytes` (no driver buffer behind it).
-    explicit LentBytes(Bytes bytes) noexcept : owned_(std::move(bytes)), view_(owned_.view()) {}
+        : driver_(&driver),
+          data_(buffer.data),
+          id_(buffer.id),
+          size_(static_cast<std::uint32_t>(size)) {}
+    // Owns `data`, a block from std::malloc holding `size` bytes (the
+    // receive's fallback where the driver provides no buffers); freed on release.
+    static LentBytes adopt_malloced(std::byte* data, std::size_t size) noexcept {
+        LentBytes owned;
+        owned.data_ = data;
+        owned.size_ = static_cast<std::uint32_t>(size);
+        return owned;
+    }
 
-    LentBytes(LentBytes&& other) noexcept { take(other); }
+    LentBytes(LentBytes&& other) noexcept
+        : driver_(other.driver_), data_(other.data_), id_(other.id_), size_(other.size_) {
+        other.data_ = nullptr;
+        other.size_ = 0;
+    }
     LentBytes& operator=(LentBytes&& other) noexcept {
         if (this != &other) {
             release();
-            take(other);
+            driver_ = other.driver_;
+            data_ = std::exchange(other.data_, nullptr);
+            id_ = other.id_;
+            size_ = std::exchange(other.size_, 0u);
         }
         return *this;
     }
@@ -52,22 +70,27 @@ class LentBytes {
     LentBytes& operator=(const LentBytes&) = delete;
     ~LentBytes() { release(); }
 
-    BytesView view() const noexcept { return view_; }
-    operator BytesView() const noexcept { return view_; }  // NOLINT: implicit by design
-    const std::byte* data() const noexcept { return view_.data(); }
-    std::size_t size() const noexcept { return view_.size(); }
-    bool empty() const noexcept { return view_.empty(); }
+    BytesView view() const noexcept { return {data_, size_}; }
+    operator BytesView() const noexcept { return view(); }  // NOLINT: implicit by design
+    const std::byte* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
 
     // Gives the buffer back now (the view becomes empty); idempotent.
-    void release() noexcept;
+    void release() noexcept {
+        if (data_) give_back();
+        size_ = 0;
+    }
 
   private:
-    void take(LentBytes& other) noexcept;
+    void give_back() noexcept;
 
-    backend::Driver* driver_ = nullptr;
-    backend::ProvidedBuffer buffer_;
-    Bytes owned_;
-    BytesView view_;
+    // The provided buffer's fields, unpacked so the whole fits 24 bytes (it
+    // sits in the frame of every connection's coroutine that receives this way).
+    backend::Driver* driver_ = nullptr;  // nullptr: data_ is malloc'ed
+    std::byte* data_ = nullptr;
+    std::uint32_t id_ = 0;
+    std::uint32_t size_ = 0;  // receives are at most INT_MAX bytes
 };
 
 }  // namespace coronet::net

@@ -15,8 +15,8 @@
 // without the allocation and copy: the bytes stay in the driver's provided
 // buffer, lent out as a LentBytes (see lent_bytes.hpp; empty at EOF).
 // ReceiveIntoAwaiter receives into the caller's buffer (which a waiting
-// socket then holds, unlike the provided-buffer receives). Errors raise OSError (ClosedResourceError
-// when the socket was closed meanwhile); cancellation raises Cancelled, and a
+// socket then holds, unlike the provided-buffer receives). Errors raise OSError
+// (ClosedResourceError when the socket was closed meanwhile); cancellation raises Cancelled, and a
 // cancelled SendAllAwaiter may have sent a prefix of its data. Each awaiter
 // borrows the socket and the data: await it at once, as you would the call
 // (or hand it to fail_after/move_on_after, which await it at once).
@@ -46,6 +46,7 @@ class ReceiveAwaiter : private OperationAwaiter {
     ReceiveAwaiter(const ReceiveAwaiter&) = delete;
     ReceiveAwaiter& operator=(const ReceiveAwaiter&) = delete;
 
+    std::size_t requested() const noexcept { return max_bytes_; }
     bool await_ready();
     using OperationAwaiter::await_suspend;
     Bytes await_resume();
@@ -58,45 +59,56 @@ class ReceiveAwaiter : private OperationAwaiter {
     backend::Operation op_;
 };
 
+// ReceiveLentAwaiter and ReceiveIntoAwaiter keep their arguments in the
+// operation itself: they sit in the frame of every connection's coroutine,
+// so every byte of them counts per idle connection.
 class ReceiveLentAwaiter : private OperationAwaiter {
   public:
     ReceiveLentAwaiter(Socket& socket, std::size_t max_bytes, int flags = 0) noexcept
-        : socket_(&socket), max_bytes_(max_bytes), flags_(flags) {}
+        : socket_(&socket) {
+        op_.length = max_bytes;
+        op_.flags = flags;
+    }
     // Movable until awaited, as ReceiveAwaiter is.
     ReceiveLentAwaiter(ReceiveLentAwaiter&& other) noexcept
-        : socket_(other.socket_), max_bytes_(other.max_bytes_), flags_(other.flags_) {}
+        : ReceiveLentAwaiter(*other.socket_, other.op_.length, other.op_.flags) {}
     ReceiveLentAwaiter(const ReceiveLentAwaiter&) = delete;
     ReceiveLentAwaiter& operator=(const ReceiveLentAwaiter&) = delete;
 
+    std::size_t requested() const noexcept { return op_.length; }
     bool await_ready();
     using OperationAwaiter::await_suspend;
     LentBytes await_resume();
 
   private:
     Socket* socket_;
-    std::size_t max_bytes_;
-    int flags_;
     backend::Operation op_;
 };
 
 class ReceiveIntoAwaiter : private OperationAwaiter {
   public:
     ReceiveIntoAwaiter(Socket& socket, std::span<std::byte> buffer, int flags = 0) noexcept
-        : socket_(&socket), buffer_(buffer), flags_(flags) {}
+        : socket_(&socket) {
+        op_.code = backend::OpCode::recv;
+        op_.buffer = buffer.data();
+        op_.length = buffer.size();
+        op_.flags = flags;
+    }
     // Movable until awaited, as ReceiveAwaiter is.
     ReceiveIntoAwaiter(ReceiveIntoAwaiter&& other) noexcept
-        : socket_(other.socket_), buffer_(other.buffer_), flags_(other.flags_) {}
+        : ReceiveIntoAwaiter(*other.socket_,
+                             {static_cast<std::byte*>(other.op_.buffer), other.op_.length},
+                             other.op_.flags) {}
     ReceiveIntoAwaiter(const ReceiveIntoAwaiter&) = delete;
     ReceiveIntoAwaiter& operator=(const ReceiveIntoAwaiter&) = delete;
 
+    std::size_t requested() const noexcept { return op_.length; }
     bool await_ready();
     using OperationAwaiter::await_suspend;
     std::size_t await_resume();
 
   private:
     Socket* socket_;
-    std::span<std::byte> buffer_;
-    int flags_;
     backend::Operation op_;
 };
 

@@ -32,10 +32,10 @@
 #pragma once
 
 #include <any>
-#include <utility>
 #include <coroutine>
 #include <cstddef>
 #include <span>
+#include <utility>
 
 #include "coronet/base/bytes.hpp"
 #include "coronet/net/lent_bytes.hpp"
@@ -101,8 +101,8 @@ template <class NetAwaiter>
 class SocketStream::BasicReceiveAwaiter {
   public:
     template <class Arg>
-    BasicReceiveAwaiter(SocketStream& stream, Arg arg, std::size_t max_bytes) noexcept
-        : stream_(&stream), empty_request_(max_bytes == 0), receive_(stream.socket_, arg) {}
+    BasicReceiveAwaiter(SocketStream& stream, Arg arg) noexcept
+        : stream_(&stream), receive_(stream.socket_, arg) {}
 
     bool await_ready();
     void await_suspend(std::coroutine_handle<> awaiter) noexcept {
@@ -112,7 +112,6 @@ class SocketStream::BasicReceiveAwaiter {
 
   private:
     SocketStream* stream_;
-    bool empty_request_;
     NetAwaiter receive_;
 };
 
@@ -132,15 +131,15 @@ class SocketStream::SendAwaiter {
 };
 
 inline SocketStream::ReceiveAwaiter SocketStream::receive(std::size_t max_bytes) {
-    return ReceiveAwaiter(*this, max_bytes, max_bytes);
+    return ReceiveAwaiter(*this, max_bytes);
 }
 
 inline SocketStream::ReceiveLentAwaiter SocketStream::receive_lent(std::size_t max_bytes) {
-    return ReceiveLentAwaiter(*this, max_bytes, max_bytes);
+    return ReceiveLentAwaiter(*this, max_bytes);
 }
 
 inline SocketStream::ReceiveIntoAwaiter SocketStream::receive_into(std::span<std::byte> buffer) {
-    return ReceiveIntoAwaiter(*this, buffer, buffer.size());
+    return ReceiveIntoAwaiter(*this, buffer);
 }
 
 extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveAwaiter>;
