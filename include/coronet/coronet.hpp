@@ -35,6 +35,7 @@
 #include "coronet/net/file_descriptor.hpp"
 #include "coronet/net/sock_calls.hpp"
 #include "coronet/net/socket.hpp"
+#include "coronet/net/lent_bytes.hpp"
 #include "coronet/net/socket_awaiters.hpp"
 #include "coronet/net/socket_address.hpp"
 #include "coronet/net/socket_options.hpp"

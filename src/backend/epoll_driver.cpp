@@ -389,8 +389,11 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
     epoll_event events[kMaxEvents];
     int count;
     // What is left of the timeout after a check or an interruption is
-    // measured from here.
-    const auto wait_start = SteadyClock::now();
+    // measured from here. Only a bounded, non-zero wait needs it (a zero
+    // timeout ends after one wait, an unbounded one has nothing to measure):
+    // a busy loop polls with zero or no timeout, and skips the clock read.
+    const bool timed = timeout && *timeout > Duration::zero();
+    const auto wait_start = timed ? SteadyClock::now() : poll_time_;
     std::optional<Duration> left = timeout;
     for (;;) {
         // A due registration check shortens the wait; when it (or an
@@ -417,6 +420,7 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
         if (count == 0) check_registrations(poll_time_);
         if (!finished_.empty()) break;
         if (timeout) {
+            if (!timed) break;
             left = *timeout - (poll_time_ - wait_start);
             if (*left <= Duration::zero()) break;
         }
@@ -455,9 +459,15 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
 
     check_registrations(poll_time_);
 
-    const TimePoint now = clock_.now();
-    while (Operation* timer = timers_.pop_expired(now))
-        complete(*timer, 0, ran);
+    if (!timers_.empty()) {
+        // The real clock was read just after the wait (poll_time_): timers
+        // fire no earlier than due, at most by this poll's callbacks later.
+        const TimePoint now = &clock_ == &MonotonicClock::instance()
+                                  ? std::chrono::time_point_cast<Duration>(poll_time_)
+                                  : clock_.now();
+        while (Operation* timer = timers_.pop_expired(now))
+            complete(*timer, 0, ran);
+    }
 
     // Callbacks below may cancel more operations; those wait for the next poll
     // so one poll call is bounded.

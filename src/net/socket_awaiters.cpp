@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 #include <cerrno>
+#include <cstdlib>
+#include <new>
 
 #include "coronet/base/errors.hpp"
 #include "coronet/net/socket.hpp"
@@ -46,6 +48,60 @@ Bytes ReceiveAwaiter::await_resume() {
         ~Release() { Loop::current().driver().release_buffer(buffer); }
     } release{op_.provided};
     return Bytes(BytesView(op_.provided.data, static_cast<std::size_t>(result)));
+}
+
+bool ReceiveLentAwaiter::await_ready() {
+    op_.fd = SocketAccess::fd_for(*socket_, "recv");
+    const std::size_t max_bytes = op_.length;
+    const std::size_t chunk = Loop::current().driver().features().provided_buffer_size;
+    // As in ReceiveAwaiter: a datagram larger than the chunk would be cut.
+    if (max_bytes > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes <= chunk)) {
+        op_.code = backend::OpCode::recv_provided;
+        op_.buffer = nullptr;
+    } else {
+        // No provided buffers here: a block of its own, lent as such.
+        op_.code = backend::OpCode::recv;
+        op_.buffer = std::malloc(max_bytes > 0 ? max_bytes : 1);
+        if (!op_.buffer) throw std::bad_alloc();
+    }
+    bind(op_);
+    try {
+        return OperationAwaiter::await_ready();
+    } catch (...) {
+        std::free(op_.buffer);
+        op_.buffer = nullptr;
+        throw;
+    }
+}
+
+LentBytes ReceiveLentAwaiter::await_resume() {
+    // Whatever the outcome, the buffer is in a LentBytes before anything can
+    // throw, so it always goes back.
+    const int result = op_.result;
+    const std::size_t size = result > 0 ? static_cast<std::size_t>(result) : 0;
+    LentBytes lent = op_.code == backend::OpCode::recv
+                         ? LentBytes::adopt_malloced(static_cast<std::byte*>(op_.buffer), size)
+                     : op_.provided.valid()
+                         ? LentBytes(Loop::current().driver(), op_.provided, size)
+                         : LentBytes();
+    op_.buffer = nullptr;
+    op_.provided = {};
+    const int checked =
+        SocketAccess::after_wait(*socket_, OperationAwaiter::await_resume(), "recv");
+    if (checked < 0) throw_os_error(-checked, "recv");
+    return lent;
+}
+
+bool ReceiveIntoAwaiter::await_ready() {
+    op_.fd = SocketAccess::fd_for(*socket_, "recv");
+    bind(op_);
+    return OperationAwaiter::await_ready();
+}
+
+std::size_t ReceiveIntoAwaiter::await_resume() {
+    const int result = SocketAccess::after_wait(*socket_, OperationAwaiter::await_resume(), "recv");
+    if (result < 0) throw_os_error(-result, "recv");
+    return static_cast<std::size_t>(result);
 }
 
 void SendAllAwaiter::prepare() noexcept {

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <stdexcept>
+#include <type_traits>
 
 #include "coronet/net/socket_options.hpp"
 #include "stream/stream_errors.hpp"
@@ -34,8 +35,13 @@ void SocketStream::begin_send() {
     sending_ = true;
 }
 
-bool SocketStream::ReceiveAwaiter::await_ready() {
-    if (max_bytes_ == 0) throw std::invalid_argument("receive: max_bytes must be at least 1");
+template <class NetAwaiter>
+bool SocketStream::BasicReceiveAwaiter<NetAwaiter>::await_ready() {
+    if (receive_.requested() == 0) {
+        throw std::invalid_argument(std::is_same_v<NetAwaiter, net::ReceiveIntoAwaiter>
+                                        ? "receive_into: the buffer must not be empty"
+                                        : "receive: max_bytes must be at least 1");
+    }
     stream_->begin_receive();
     try {
         return receive_.await_ready();
@@ -45,20 +51,41 @@ bool SocketStream::ReceiveAwaiter::await_ready() {
     }
 }
 
-Bytes SocketStream::ReceiveAwaiter::await_resume() {
+namespace {
+bool nothing_read(const Bytes& data) noexcept {
+    return data.empty();
+}
+bool nothing_read(const net::LentBytes& data) noexcept {
+    return data.empty();
+}
+bool nothing_read(std::size_t count) noexcept {
+    return count == 0;
+}
+}  // namespace
+
+template <class NetAwaiter>
+decltype(std::declval<NetAwaiter&>().await_resume())
+SocketStream::BasicReceiveAwaiter<NetAwaiter>::await_resume() {
     ClearFlag clear{stream_->receiving_};
-    Bytes data;
     try {
-        data = receive_.await_resume();
+        auto data = receive_.await_resume();
+        if (nothing_read(data)) throw EndOfStream();
+        return data;
     } catch (const OSError& error) {
         stream_detail::rethrow_stream_error(error);
     }
-    if (data.empty()) throw EndOfStream();
-    return data;
 }
+
+template class SocketStream::BasicReceiveAwaiter<net::ReceiveAwaiter>;
+template class SocketStream::BasicReceiveAwaiter<net::ReceiveLentAwaiter>;
+template class SocketStream::BasicReceiveAwaiter<net::ReceiveIntoAwaiter>;
 
 Task<Bytes> SocketStream::do_receive(std::size_t max_bytes) {
     co_return co_await receive(max_bytes);
+}
+
+Task<std::size_t> SocketStream::do_receive_into(std::span<std::byte> buffer) {
+    co_return co_await receive_into(buffer);
 }
 
 bool SocketStream::SendAwaiter::await_ready() {

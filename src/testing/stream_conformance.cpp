@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "coronet/base/errors.hpp"
@@ -138,6 +139,39 @@ Task<void> end_of_stream_raises(const StreamPairFactory& factory, const StreamTr
     expect((co_await receive_count(*b, 1)).str() == "x", "data before EOF lost");
     co_await expect_raises<EndOfStream>(b->receive(), "receive at EOF");
     co_await expect_raises<EndOfStream>(b->receive(), "second receive at EOF");
+    co_await a->aclose();
+    co_await b->aclose();
+}
+
+Task<void> receive_into_fills_the_buffer(const StreamPairFactory& factory,
+                                         const StreamTraits& traits) {
+    auto a_b_pair = co_await factory();
+    auto& a = a_b_pair.a;
+    auto& b = a_b_pair.b;
+    co_await a->send("hello, world");
+    if (traits.half_close) {
+        co_await a->send_eof();
+    } else {
+        co_await a->aclose();
+    }
+    // A buffer smaller than the message: several receives, each 1..4 bytes,
+    // and nothing written past the span (the guard bytes around it).
+    std::byte storage[8];
+    std::memset(storage, 0x5a, sizeof storage);
+    const std::span<std::byte> buffer(storage + 2, 4);
+    std::string got;
+    for (int i = 0; i < 64 && got.size() < 12; ++i) {
+        const std::size_t n = co_await b->receive_into(buffer);
+        expect(n >= 1 && n <= buffer.size(), "receive_into returned a count outside 1..size");
+        got.append(reinterpret_cast<const char*>(buffer.data()), n);
+    }
+    expect(got == "hello, world", "receive_into lost or reordered data");
+    expect(storage[0] == std::byte{0x5a} && storage[1] == std::byte{0x5a} &&
+               storage[6] == std::byte{0x5a} && storage[7] == std::byte{0x5a},
+           "receive_into wrote outside its buffer");
+    co_await expect_raises<EndOfStream>(b->receive_into(buffer), "receive_into at EOF");
+    co_await expect_raises<std::invalid_argument>(b->receive_into(std::span<std::byte>()),
+                                                  "receive_into with an empty buffer");
     co_await a->aclose();
     co_await b->aclose();
 }
@@ -384,6 +418,7 @@ const std::vector<ConformanceCase>& byte_stream_conformance_cases() {
     static const std::vector<ConformanceCase> cases = {
         {"ReceiveAndSend", receive_and_send},
         {"EndOfStreamRaises", end_of_stream_raises},
+        {"ReceiveIntoFillsTheBuffer", receive_into_fills_the_buffer},
         {"HalfClose", half_close},
         {"ACloseWakesWaitingReceiver", aclose_wakes_receiver},
         {"UseAfterACloseRaisesClosed", use_after_aclose},

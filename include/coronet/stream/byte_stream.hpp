@@ -12,6 +12,11 @@
 // coronet/testing checks):
 //  * receive(max_bytes) returns 1..max_bytes bytes; at end of stream it raises
 //    EndOfStream, never an empty buffer;
+//  * receive_into(buffer) fills 1..buffer.size() bytes of the caller's buffer
+//    and returns how many, with receive()'s rules (EndOfStream, never 0). The
+//    default implementation receives and copies; streams that can read into
+//    the caller's memory directly override do_receive_into (SocketStream does).
+//    An empty buffer is std::invalid_argument;
 //  * send(data) sends all of `data` before returning;
 //  * send_eof() half-closes where supported (the peer's receive raises
 //    EndOfStream, the other direction keeps working), else raises
@@ -29,6 +34,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 
 #include "coronet/base/bytes.hpp"
 #include "coronet/runtime/task.hpp"
@@ -43,11 +49,15 @@ class ByteReceiveStream : public virtual TypedAttributeProvider {
     Task<Bytes> receive(std::size_t max_bytes = kDefaultReceiveSize) {
         return do_receive(max_bytes);
     }
+    Task<std::size_t> receive_into(std::span<std::byte> buffer) {
+        return do_receive_into(buffer);
+    }
     // Closes the stream; idempotent. Tasks waiting on it get ClosedResourceError.
     virtual Task<void> aclose() = 0;
 
   protected:
     virtual Task<Bytes> do_receive(std::size_t max_bytes) = 0;
+    virtual Task<std::size_t> do_receive_into(std::span<std::byte> buffer);
 };
 
 class ByteSendStream : public virtual TypedAttributeProvider {

@@ -16,6 +16,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -51,20 +52,50 @@ class Listener : public virtual TypedAttributeProvider {
     virtual Task<void> serve_into(std::shared_ptr<Handler> handler, TaskGroup& group) {
         for (;;) {
             T connection = co_await accept();
-            group.spawn(run_handler(handler, std::move(connection)));
+            spawn_handler(*handler, std::move(connection), group);
         }
     }
 
-    static Task<void> run_handler(std::shared_ptr<Handler> handler, T connection) {
+    // Calls handler(connection) here and spawns the task it returns, wrapped
+    // so a failure is reported. The call only creates the handler's
+    // coroutine (its body runs in the child task), and a connection's task
+    // then holds the handler's frame and a small wrapper, not a second copy
+    // of the connection and the handler: what an idle connection costs.
+    static void spawn_handler(Handler& handler, T connection, TaskGroup& group) {
         std::string peer = describe_peer(connection);
+        Task<void> task;
         try {
-            co_await (*handler)(std::move(connection));
+            task = handler(std::move(connection));
         } catch (const Cancelled&) {
             throw;
         } catch (...) {
-            Loop::current().call_exception_handler(
-                {"connection handler failed (remote " + peer + ")", std::current_exception()});
+            report_failure(peer);
+            return;
         }
+        if (!task.valid()) {
+            try {
+                throw std::invalid_argument("the connection handler returned an empty Task");
+            } catch (...) {
+                report_failure(peer);
+            }
+            return;
+        }
+        group.spawn(run_handler(std::move(task), std::move(peer)));
+    }
+
+    static Task<void> run_handler(Task<void> task, std::string peer) {
+        try {
+            co_await std::move(task);
+        } catch (const Cancelled&) {
+            throw;
+        } catch (...) {
+            report_failure(peer);
+        }
+    }
+
+    static void report_failure(const std::string& peer) {
+        Loop::current().call_exception_handler(
+            {"connection handler failed (remote " + peer + ")", std::current_exception()});
     }
 
     static std::string describe_peer(const T& connection) {

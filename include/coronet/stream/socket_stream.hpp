@@ -3,6 +3,8 @@
 //     SocketStream client = co_await connect_tcp("127.0.0.1", 1234);
 //     co_await client.send("Client\n");
 //     Bytes response = co_await client.receive();   // EndOfStream at EOF
+//     LentBytes chunk = co_await client.receive_lent();  // no allocation, no copy
+//     std::size_t n = co_await client.receive_into(my_buffer);
 //
 // TCP streams get TCP_NODELAY on creation, as in AnyIO. send() sends all of
 // its data (looping over partial sends); send_eof() is shutdown(SHUT_WR).
@@ -16,13 +18,27 @@
 // the rest of a partial write from its completion); the ByteStream
 // interface's calls (through a base reference) wrap them in a Task. Await
 // them at once: they borrow the stream and the data.
+//
+// Three receives, one contract (1..max bytes, EndOfStream at the end):
+//  * receive() returns owned Bytes: one allocation sized to what was read,
+//    copied out of the loop's provided buffer.
+//  * receive_lent() lends that provided buffer itself (LentBytes, see
+//    coronet/net/lent_bytes.hpp): no allocation, no copy; the buffer goes back
+//    to the loop's pool when the LentBytes is destroyed. The fastest way to
+//    pass data through (an echo, a proxy, a parser that keeps no bytes).
+//  * receive_into(span) fills the caller's buffer; the caller owns the memory
+//    (an idle connection waiting in it holds that buffer, where the other two
+//    hold none).
 #pragma once
 
 #include <any>
 #include <coroutine>
 #include <cstddef>
+#include <span>
+#include <utility>
 
 #include "coronet/base/bytes.hpp"
+#include "coronet/net/lent_bytes.hpp"
 #include "coronet/net/socket.hpp"
 #include "coronet/net/socket_awaiters.hpp"
 #include "coronet/runtime/task.hpp"
@@ -30,9 +46,15 @@
 
 namespace coronet {
 
+using net::LentBytes;
+
 class SocketStream : public ByteStream {
   public:
-    class ReceiveAwaiter;
+    template <class NetAwaiter>
+    class BasicReceiveAwaiter;
+    using ReceiveAwaiter = BasicReceiveAwaiter<net::ReceiveAwaiter>;
+    using ReceiveLentAwaiter = BasicReceiveAwaiter<net::ReceiveLentAwaiter>;
+    using ReceiveIntoAwaiter = BasicReceiveAwaiter<net::ReceiveIntoAwaiter>;
     class SendAwaiter;
 
     // Takes over a connected stream socket (TCP_NODELAY is set on IP ones).
@@ -41,6 +63,9 @@ class SocketStream : public ByteStream {
     SocketStream& operator=(SocketStream&&) noexcept = default;
 
     ReceiveAwaiter receive(std::size_t max_bytes = kDefaultReceiveSize);
+    ReceiveLentAwaiter receive_lent(std::size_t max_bytes = kDefaultReceiveSize);
+    // An empty buffer is std::invalid_argument.
+    ReceiveIntoAwaiter receive_into(std::span<std::byte> buffer);
     SendAwaiter send(BytesView data);
     Task<void> send_eof();
     Task<void> aclose() override;
@@ -51,6 +76,7 @@ class SocketStream : public ByteStream {
 
   protected:
     Task<Bytes> do_receive(std::size_t max_bytes) override;
+    Task<std::size_t> do_receive_into(std::span<std::byte> buffer) override;
     Task<void> do_send(BytesView data) override;
     Task<void> do_send_eof() override { return send_eof(); }
 
@@ -62,27 +88,31 @@ class SocketStream : public ByteStream {
     bool receiving_ = false;
     bool sending_ = false;
 
-    friend class ReceiveAwaiter;
+    template <class NetAwaiter>
+    friend class BasicReceiveAwaiter;
     friend class SendAwaiter;
 };
 
-// The awaitable of SocketStream::receive: one socket recv, its result mapped
-// to the stream contract (empty -> EndOfStream, reset -> BrokenResourceError).
-class SocketStream::ReceiveAwaiter {
+// The awaitable of SocketStream's receives: one socket recv (NetAwaiter, from
+// coronet/net/socket_awaiters.hpp), its result mapped to the stream contract
+// (nothing read -> EndOfStream, reset -> BrokenResourceError). Instantiated
+// for the three net receive awaiters only (in socket_stream.cpp).
+template <class NetAwaiter>
+class SocketStream::BasicReceiveAwaiter {
   public:
-    ReceiveAwaiter(SocketStream& stream, std::size_t max_bytes) noexcept
-        : stream_(&stream), max_bytes_(max_bytes), receive_(stream.socket_, max_bytes) {}
+    template <class Arg>
+    BasicReceiveAwaiter(SocketStream& stream, Arg arg) noexcept
+        : stream_(&stream), receive_(stream.socket_, arg) {}
 
     bool await_ready();
     void await_suspend(std::coroutine_handle<> awaiter) noexcept {
         receive_.await_suspend(awaiter);
     }
-    Bytes await_resume();
+    decltype(std::declval<NetAwaiter&>().await_resume()) await_resume();
 
   private:
     SocketStream* stream_;
-    std::size_t max_bytes_;
-    net::ReceiveAwaiter receive_;
+    NetAwaiter receive_;
 };
 
 // The awaitable of SocketStream::send: every byte, or the stream error.
@@ -103,6 +133,18 @@ class SocketStream::SendAwaiter {
 inline SocketStream::ReceiveAwaiter SocketStream::receive(std::size_t max_bytes) {
     return ReceiveAwaiter(*this, max_bytes);
 }
+
+inline SocketStream::ReceiveLentAwaiter SocketStream::receive_lent(std::size_t max_bytes) {
+    return ReceiveLentAwaiter(*this, max_bytes);
+}
+
+inline SocketStream::ReceiveIntoAwaiter SocketStream::receive_into(std::span<std::byte> buffer) {
+    return ReceiveIntoAwaiter(*this, buffer);
+}
+
+extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveAwaiter>;
+extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveLentAwaiter>;
+extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveIntoAwaiter>;
 
 inline SocketStream::SendAwaiter SocketStream::send(BytesView data) {
     return SendAwaiter(*this, data);
