@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 
 #include <dirent.h>
+#include <malloc.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -61,6 +62,13 @@ long rss_kib() {
     while (std::getline(status, line))
         if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
     return -1;
+}
+
+// Bytes malloc has handed out and not had back, over every arena: a leak
+// grows this; fragmentation grows RSS without it.
+long heap_in_use_kib() {
+    const struct mallinfo2 info = ::mallinfo2();
+    return static_cast<long>((info.uordblks + info.hblkhd) / 1024);
 }
 
 int open_fds() {
@@ -128,6 +136,7 @@ struct Shared {
     long rss_after_warmup = 0;
     long rss_end = 0;
     std::vector<long> rss_samples;
+    std::vector<long> heap_samples;
     int loop_fds_start = -1;
     int loop_fds_end = -1;
     int server_left = -1;
@@ -265,15 +274,18 @@ Task<void> sample_memory(Shared& shared, TimePoint start, TimePoint until) {
     co_await sleep_until(start + std::chrono::seconds(s.warmup));
     shared.rss_after_warmup = rss_kib();
     shared.rss_samples.push_back(shared.rss_after_warmup);
+    shared.heap_samples.push_back(heap_in_use_kib());
     const Duration step =
         std::chrono::duration_cast<Duration>(std::chrono::seconds(s.seconds)) / 10;
     for (TimePoint next = current_time() + step; next < until; next += step) {
         co_await sleep_until(next);
         shared.rss_samples.push_back(rss_kib());
+        shared.heap_samples.push_back(heap_in_use_kib());
     }
     co_await sleep_until(until);
     shared.rss_end = rss_kib();
     shared.rss_samples.push_back(shared.rss_end);
+    shared.heap_samples.push_back(heap_in_use_kib());
 }
 
 Task<void> clients(Shared& shared) {
@@ -300,6 +312,15 @@ Task<void> clients(Shared& shared) {
         co_await sleep(10ms);
     shared.loop_fds_end = open_fds();
     shared.completed = true;
+}
+
+std::string join(const std::vector<long>& values) {
+    std::string out;
+    for (long v : values) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(v);
+    }
+    return out;
 }
 
 void make_contexts(Shared& shared) {
@@ -355,22 +376,19 @@ int main(int argc, char** argv) {
                                     static_cast<double>(shared.rss_end - shared.rss_after_warmup) /
                                     static_cast<double>(shared.rss_after_warmup)
                               : 0.0;
-    std::string samples;
-    for (long kib : shared.rss_samples) {
-        if (!samples.empty()) samples += ',';
-        samples += std::to_string(kib);
-    }
+    const std::string samples = join(shared.rss_samples);
+    const std::string heap = join(shared.heap_samples);
     const long exchanges = shared.exchanges.load();
     std::printf(
         "mode=%s backend=%s seconds=%d connections=%d exchanges=%ld per_second=%.0f "
         "bytes=%ld errors=%ld rss_after_warmup_kib=%ld rss_end_kib=%ld rss_growth_pct=%.2f "
         "fds_start=%d fds_end=%d loop_fds_start=%d loop_fds_end=%d server_left=%d "
-        "completed=%s rss_samples_kib=%s\n",
+        "completed=%s rss_samples_kib=%s heap_in_use_samples_kib=%s\n",
         settings.tls ? "tls" : "plain", shared.backend.c_str(), settings.seconds,
         settings.connections, exchanges, static_cast<double>(exchanges) / settings.seconds,
         shared.bytes.load(), shared.errors.load(), shared.rss_after_warmup, shared.rss_end, growth,
         fds_before, fds_after, shared.loop_fds_start, shared.loop_fds_end, shared.server_left,
-        shared.completed ? "yes" : "no", samples.c_str());
+        shared.completed ? "yes" : "no", samples.c_str(), heap.c_str());
     std::fflush(stdout);
     const bool ok = shared.completed && shared.errors == 0 && exchanges > 0 &&
                     growth < settings.max_growth_percent && fds_after == fds_before &&
