@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <stdexcept>
@@ -15,6 +16,10 @@
 #include "tls/peer_certificate.hpp"
 
 namespace coronet {
+namespace {
+// The most plaintext one TLS record carries (RFC 8446, 5.1).
+constexpr std::size_t kMaxRecordPlaintext = 16384;
+}  // namespace
 
 struct TLSEngine::Impl {
     SSL* ssl = nullptr;
@@ -250,16 +255,18 @@ bool TLSEngine::handshake_done() const noexcept {
 
 TLSEngine::Status TLSEngine::read(Bytes& out, std::size_t max_bytes) {
     if (max_bytes == 0) throw std::invalid_argument("TLSEngine::read: max_bytes must be positive");
-    const std::size_t old = out.size();
-    out.resize_uninitialized(old + max_bytes);
+    // Decrypt into scratch space, then append what came: sizing `out` by
+    // max_bytes made every received chunk hold max_bytes of heap (64 KiB for
+    // a receive() of a few bytes), kept for as long as the caller keeps the
+    // chunk. One call returns at most a record's worth, as SSL_read does.
+    std::byte scratch[kMaxRecordPlaintext];
     std::size_t n = 0;
     ERR_clear_error();
-    const int r = SSL_read_ex(impl_->ssl, out.data() + old, max_bytes, &n);
+    const int r = SSL_read_ex(impl_->ssl, scratch, std::min(max_bytes, sizeof scratch), &n);
     if (r == 1) {
-        out.resize_uninitialized(old + n);
+        out.append(BytesView(scratch, n));
         return Status::ok;
     }
-    out.resize_uninitialized(old);
     switch (SSL_get_error(impl_->ssl, r)) {
         case SSL_ERROR_WANT_READ:
             return Status::want_input;

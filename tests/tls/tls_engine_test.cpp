@@ -112,6 +112,42 @@ TEST(TlsEngine, CiphertextBuffersAreTakenOverOrAppended) {
     EXPECT_EQ(answer.str(), "reply");
 }
 
+// Found by the soak: read() sized its output by max_bytes, so a chunk of a
+// few bytes held 64 KiB of heap for as long as its owner kept it.
+TEST(TlsEngine, ReadHoldsOnlyWhatCame) {
+    TLSEngine client(tls_test::client_context(), false, "localhost");
+    TLSEngine server(tls_test::server_context(), true);
+    handshake(client, server);
+    client.write("ping");
+    shuttle(client, server);
+    Bytes got;
+    ASSERT_EQ(server.read(got, 65536), TLSEngine::Status::ok);
+    EXPECT_EQ(got.str(), "ping");
+    EXPECT_LT(got.capacity(), 1024u);
+    EXPECT_EQ(server.read(got, 65536), TLSEngine::Status::want_input);
+    EXPECT_EQ(got.str(), "ping");
+}
+
+// Records of the largest size, read with a larger max_bytes, arrive whole
+// and in order, a record or less per call.
+TEST(TlsEngine, LargeWritesReadBackWithLargeMaxBytes) {
+    TLSEngine client(tls_test::client_context(), false, "localhost");
+    TLSEngine server(tls_test::server_context(), true);
+    handshake(client, server);
+    std::string sent(100000, '\0');
+    for (std::size_t i = 0; i < sent.size(); ++i)
+        sent[i] = static_cast<char>(i * 7 % 251);
+    client.write(coronet::BytesView(sent.data(), sent.size()));
+    shuttle(client, server);
+    Bytes got;
+    for (int i = 0; i < 1000 && got.size() < sent.size(); ++i) {
+        const std::size_t before = got.size();
+        ASSERT_EQ(server.read(got, 65536), TLSEngine::Status::ok);
+        EXPECT_LE(got.size() - before, 16384u);
+    }
+    EXPECT_EQ(got.str(), sent);
+}
+
 TEST(TlsEngine, GarbageFromThePeerIsAnSslError) {
     TLSEngine server(tls_test::server_context(), true);
     server.receive_ciphertext("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
