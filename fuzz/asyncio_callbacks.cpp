@@ -21,6 +21,7 @@
 #include <coronet/coronet.hpp>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -93,19 +94,22 @@ struct World {
     }
 };
 
-struct Checker final : aio::Protocol {
+// The callbacks both protocol kinds share, checking the state machine.
+template <class Base>
+struct Checks : Base {
     World& w;
-    explicit Checker(World& world) : w(world) {}
+    explicit Checks(World& world) : w(world) {}
 
     void connection_made(aio::BaseTransport& t) override {
         FUZZ_CHECK(!w.made && w.lost == 0, "connection_made twice");
         w.made = true;
         w.transport = &dynamic_cast<aio::Transport&>(t);
     }
-    void data_received(BytesView data) override {
-        FUZZ_CHECK(w.made && w.lost == 0, "data_received outside the connection");
-        FUZZ_CHECK(!w.eof, "data_received after eof_received");
-        FUZZ_CHECK(!data.empty(), "data_received with no data");
+    // data_received / buffer_updated
+    void received(BytesView data) {
+        FUZZ_CHECK(w.made && w.lost == 0, "data received outside the connection");
+        FUZZ_CHECK(!w.eof, "data received after eof_received");
+        FUZZ_CHECK(!data.empty(), "data received with no data");
         w.received += data.str();
         w.react(w.on_data);
     }
@@ -138,6 +142,36 @@ struct Checker final : aio::Protocol {
         ++w.lost;
         w.lost_error = exc;
         w.transport = nullptr;
+    }
+};
+
+struct StreamChecker final : Checks<aio::Protocol> {
+    using Checks::Checks;
+    void data_received(BytesView data) override { received(data); }
+};
+
+// Receives into a small buffer of its own: get_buffer and buffer_updated
+// alternate, and the buffer stays put until buffer_updated.
+struct BufferedChecker final : Checks<aio::BufferedProtocol> {
+    using Checks::Checks;
+    std::vector<std::byte> buffer;
+    bool lent = false;
+    std::size_t size = 1;
+
+    std::span<std::byte> get_buffer(std::size_t sizehint) override {
+        FUZZ_CHECK(w.made && w.lost == 0 && !w.eof, "get_buffer outside the connection");
+        (void)sizehint;
+        lent = true;
+        // One buffer for the whole connection: an io_uring receive may still
+        // be filling it when a cancelled one is followed by a new get_buffer.
+        if (buffer.size() != size) buffer.assign(size, std::byte{0});
+        return buffer;
+    }
+    void buffer_updated(std::size_t nbytes) override {
+        FUZZ_CHECK(lent, "buffer_updated without get_buffer");
+        FUZZ_CHECK(nbytes <= buffer.size(), "buffer_updated with more than the buffer");
+        lent = false;
+        received(BytesView(buffer.data(), nbytes));
     }
 };
 
@@ -201,7 +235,15 @@ Task<void> check(FuzzedDataProvider& in) {
     peer.fd = ::dup(b.fileno());
     b.close();
     FUZZ_CHECK(peer.fd >= 0, "dup failed");
-    aio::ProtocolFactory factory = [&w] { return std::make_unique<Checker>(w); };
+    const bool buffered = in.ConsumeBool();
+    const std::size_t buffer_size = in.ConsumeIntegralInRange<std::size_t>(1, 70000);
+    aio::ProtocolFactory factory = [&w, buffered,
+                                    buffer_size]() -> std::unique_ptr<aio::BaseProtocol> {
+        if (!buffered) return std::make_unique<StreamChecker>(w);
+        auto p = std::make_unique<BufferedChecker>(w);
+        p->size = buffer_size;
+        return p;
+    };
     aio::Connection c = co_await aio::create_connection(factory, std::move(a));
     FUZZ_CHECK(w.made && w.transport == c.transport.get(), "connection_made not called first");
     aio::Transport& t = *c.transport;
