@@ -20,6 +20,8 @@
 
 #include <coronet/coronet.hpp>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -57,15 +59,19 @@ struct World {
     bool keep_open_on_eof = false;
     int raised = 0;
 
+    // The data is counted before the call: pause_writing, and the protocol's
+    // reaction to it (maybe another write), run from inside it.
     void write(BytesView data) {
         aio::Transport* t = transport ? transport : handle;
         const bool closing = t->is_closing();
+        const std::size_t before = accepted.size();
+        if (!closing) accepted += data.str();
         try {
             t->write(data);
             FUZZ_CHECK(!eof_written || closing, "write after write_eof accepted");
-            if (!closing) accepted += data.str();
         } catch (const std::logic_error&) {
             FUZZ_CHECK(eof_written && !closing, "write refused without write_eof");
+            accepted.resize(before);
         }
     }
 
@@ -220,6 +226,9 @@ Task<void> turns(int n) {
         co_await checkpoint();
 }
 
+// FUZZ_TRACE=1: the events of an input, on stderr.
+const bool trace = std::getenv("FUZZ_TRACE") != nullptr;
+
 Task<void> check(FuzzedDataProvider& in) {
     Loop::current().set_exception_handler([](Loop&, const ExceptionContext&) {});
     World w;
@@ -250,7 +259,12 @@ Task<void> check(FuzzedDataProvider& in) {
     w.handle = &t;
 
     for (int step = 0; step < 40 && in.remaining_bytes() > 0; ++step) {
-        switch (in.ConsumeIntegralInRange<int>(0, 15)) {
+        const int event = in.ConsumeIntegralInRange<int>(0, 15);
+        if (trace)
+            std::fprintf(stderr, "event %d: accepted %zu peer got %zu sent %zu received %zu%s%s\n",
+                         event, w.accepted.size(), peer.got.size(), peer.sent.size(),
+                         w.received.size(), w.eof ? " eof" : "", w.lost ? " lost" : "");
+        switch (event) {
             case 0:
                 w.write(pattern(in.ConsumeIntegralInRange<std::size_t>(1, 40000),
                                 in.ConsumeIntegral<std::uint8_t>()));
@@ -260,11 +274,13 @@ Task<void> check(FuzzedDataProvider& in) {
                 const std::string two = pattern(in.ConsumeIntegralInRange<std::size_t>(0, 3000), 2);
                 const BytesView pieces[] = {one, two};
                 const bool closing = t.is_closing();
+                const std::size_t before = w.accepted.size();
+                if (!closing) w.accepted += one + two;
                 try {
                     t.writelines(pieces);
-                    if (!closing) w.accepted += one + two;
                 } catch (const std::logic_error&) {
                     FUZZ_CHECK(w.eof_written && !closing, "writelines refused without write_eof");
+                    w.accepted.resize(before);
                 }
                 break;
             }
@@ -330,6 +346,11 @@ Task<void> check(FuzzedDataProvider& in) {
 
     // Wind down: close (or abort) and let the peer drain until connection_lost.
     const bool clean = in.ConsumeBool();
+    if (trace)
+        std::fprintf(
+            stderr, "end (%s): accepted %zu peer got %zu, lost %d%s, on_data %d eof_written %d\n",
+            clean ? "close" : "abort", w.accepted.size(), peer.got.size(), w.lost,
+            w.lost_error ? " with an error" : "", static_cast<int>(w.on_data), w.eof_written);
     if (w.lost == 0) {
         if (clean) {
             t.close();
@@ -349,6 +370,13 @@ Task<void> check(FuzzedDataProvider& in) {
         for (int i = 0; i < 1000 && !peer.saw_eof; ++i)
             peer.drain(1 << 20);
         FUZZ_CHECK(peer.saw_eof, "no EOF at the peer after a clean close");
+        if (trace && peer.got != w.accepted) {
+            std::size_t same = 0;
+            while (same < peer.got.size() && peer.got[same] == w.accepted[same])
+                ++same;
+            std::fprintf(stderr, "peer got %zu of %zu, the first %zu right; eof_received %d\n",
+                         peer.got.size(), w.accepted.size(), same, w.eof);
+        }
         FUZZ_CHECK(peer.got == w.accepted, "a clean close lost written data");
     }
     FUZZ_CHECK(peer.got.size() <= w.accepted.size() &&
