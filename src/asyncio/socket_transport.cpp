@@ -212,6 +212,7 @@ class SocketTransport final : public Transport, public TransportCore {
         if (read_pending_) loop_.driver().cancel(read_op_);
         if (held_) {  // never delivered now: give its buffer back
             held_.reset();
+            held_copy_ = Bytes();
             release_provided();
         }
     }
@@ -290,7 +291,8 @@ class SocketTransport final : public Transport, public TransportCore {
         }
         if (!t->reading_) {
             if (op.result != -ECANCELED) {
-                t->held_ = op.result;  // delivered on resume, buffer and all
+                t->held_ = op.result;  // delivered on resume
+                t->copy_out_lent_buffer();
             } else {
                 t->release_provided();
             }
@@ -300,11 +302,24 @@ class SocketTransport final : public Transport, public TransportCore {
         t->read_more();
     }
 
+    // A receive held across pause_reading must not keep the driver's buffer:
+    // the pool is shared by every connection of the loop, and enough paused
+    // transports each holding one would starve the others' reads until they
+    // resumed. The rare held read pays a copy instead.
+    void copy_out_lent_buffer() {
+        if (!read_op_.provided.valid() || !held_ || *held_ <= 0) return;
+        held_copy_ = Bytes(BytesView(read_op_.provided.data, std::size_t(*held_)));
+        release_provided();
+    }
+
     // Whatever the protocol does, a lent buffer goes back to the driver.
     void handle_read(int r) {
         struct Release {
             SocketTransport& t;
-            ~Release() { t.release_provided(); }
+            ~Release() {
+                t.release_provided();
+                t.held_copy_ = Bytes();
+            }
         } release{*this};
         if (r == -EAGAIN || r == -EINTR || r == -ECANCELED) return;
         if (r < 0) {
@@ -315,7 +330,8 @@ class SocketTransport final : public Transport, public TransportCore {
             on_eof();
             return;
         }
-        const std::byte* at = read_op_.code == backend::OpCode::recv_provided
+        const std::byte* at = !held_copy_.empty() ? held_copy_.data()
+                              : read_op_.code == backend::OpCode::recv_provided
                                   ? read_op_.provided.data
                                   : static_cast<const std::byte*>(read_op_.buffer);
         const BytesView got(at, std::size_t(r));
@@ -470,6 +486,7 @@ class SocketTransport final : public Transport, public TransportCore {
     backend::Operation read_op_;
     std::unique_ptr<std::byte[]> read_buffer_;
     std::optional<int> held_;
+    Bytes held_copy_;  // a held receive's bytes when the driver lent the buffer
     BufferedProtocol* read_target_ = nullptr;  // whose buffer read_op_ fills
     bool use_provided_ = false;                // the driver lends receive buffers
     bool read_pending_ = false;
