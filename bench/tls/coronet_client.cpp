@@ -66,6 +66,9 @@ struct Bulk {
     Clock::time_point stop_at;
     std::uint64_t max_bytes;
     std::uint64_t sent = 0;
+    // Counted before send() returns: the server may echo part of a piece
+    // while the rest of it is still being written.
+    std::uint64_t offered = 0;
     std::uint64_t received = 0;
 };
 
@@ -73,6 +76,7 @@ Task<void> send_side(Bulk& b) {
     while (b.sent < b.max_bytes && Clock::now() < b.stop_at) {
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, b.max_bytes - b.sent));
+        b.offered = b.sent + n;
         co_await b.stream->send(BytesView(b.pattern->at(b.sent), n));
         b.sent += n;
     }
@@ -83,7 +87,7 @@ Task<void> receive_side(Bulk& b) {
     try {
         for (;;) {
             Bytes data = co_await b.stream->receive(kChunk);
-            if (b.received + data.size() > b.sent ||
+            if (b.received + data.size() > b.offered ||
                 !b.pattern->matches(b.received, data.data(), data.size())) {
                 throw std::runtime_error("bulk: the echo differs from the data sent at offset " +
                                          std::to_string(b.received));
