@@ -292,3 +292,36 @@ TEST(ServeUntil, GracefulShutdownLetsConnectionsFinishThenCancelsTheRest) {
         co_await listener.aclose();
     });
 }
+
+// serve() into a group that outlives it: the connection's handler, a lambda
+// coroutine whose frame points at its closure, still runs after serve() has
+// returned, and its captures must still be there (ASan saw them freed).
+TEST(Serve, HandlerCapturesOutliveServeInAnOuterGroup) {
+    run([]() -> Task<void> {
+        auto listener = co_await create_tcp_listener({.local_host = "127.0.0.1"});
+        const int port = listener.extra<attr::local_port>();
+        Event started, release;
+        std::string seen;
+        const std::string expected(64, 'h');
+        SocketStream client = co_await connect_tcp("127.0.0.1", port);
+        co_await with_task_group([&](TaskGroup& group) -> Task<void> {
+            CancelScope serving;
+            group.spawn([&]() -> Task<void> {
+                co_await started.wait();
+                serving.cancel();
+            });
+            Listener<SocketStream>::Handler handler =
+                [&started, &release, &seen, tag = expected](SocketStream s) -> Task<void> {
+                started.set();
+                co_await release.wait();
+                seen = tag;
+                co_await s.send("bye");
+            };
+            co_await serving.run(listener.serve(std::move(handler), &group));
+            release.set();  // serve() and its handler object are gone by now
+            CO_ASSERT(((co_await client.receive()).str()) == ("bye"));
+        });
+        EXPECT_EQ(seen, expected);
+        co_await listener.aclose();
+    });
+}

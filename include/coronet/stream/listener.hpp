@@ -52,7 +52,7 @@ class Listener : public virtual TypedAttributeProvider {
     virtual Task<void> serve_into(std::shared_ptr<Handler> handler, TaskGroup& group) {
         for (;;) {
             T connection = co_await accept();
-            spawn_handler(*handler, std::move(connection), group);
+            spawn_handler(handler, std::move(connection), group);
         }
     }
 
@@ -60,12 +60,16 @@ class Listener : public virtual TypedAttributeProvider {
     // so a failure is reported. The call only creates the handler's
     // coroutine (its body runs in the child task), and a connection's task
     // then holds the handler's frame and a small wrapper, not a second copy
-    // of the connection and the handler: what an idle connection costs.
-    static void spawn_handler(Handler& handler, T connection, TaskGroup& group) {
+    // of the connection and the handler: what an idle connection costs. The
+    // wrapper still holds a reference to the handler object, since a
+    // coroutine lambda's frame points at its closure, and serve() (with it
+    // the handler) can end while the connection's task goes on in `group`.
+    static void spawn_handler(const std::shared_ptr<Handler>& handler, T connection,
+                              TaskGroup& group) {
         std::string peer = describe_peer(connection);
         Task<void> task;
         try {
-            task = handler(std::move(connection));
+            task = (*handler)(std::move(connection));
         } catch (const Cancelled&) {
             throw;
         } catch (...) {
@@ -80,10 +84,11 @@ class Listener : public virtual TypedAttributeProvider {
             }
             return;
         }
-        group.spawn(run_handler(std::move(task), std::move(peer)));
+        group.spawn(run_handler(std::move(task), std::move(peer), handler));
     }
 
-    static Task<void> run_handler(Task<void> task, std::string peer) {
+    static Task<void> run_handler(Task<void> task, std::string peer,
+                                  std::shared_ptr<Handler> /*kept alive*/) {
         try {
             co_await std::move(task);
         } catch (const Cancelled&) {
