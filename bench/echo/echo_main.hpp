@@ -1,5 +1,5 @@
-// The command line every asyncio echo server in bench/echo/ shares with
-// echo_stream.cpp, so bench/run.sh can start them all the same way:
+// The command line every echo server in bench/echo/ shares, so bench/run.sh
+// can start them all the same way:
 //
 //     <server> [--backend epoll|io_uring|auto] PORT
 //
