@@ -27,6 +27,7 @@ results=tests/soak/RESULTS.md
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 first() { cut -d, -f1 <<<"$1"; }
 last() { tr ',' '\n' <<<"$1" | tail -n 1; }
+peak() { tr ',' '\n' <<<"$1" | sort -n | tail -n 1; }
 
 status=0
 for mode in $modes; do
@@ -47,11 +48,11 @@ for mode in $modes; do
         fi
         [ -z "$line" ] && line="mode=$mode backend=$backend"
         heap=$(field "$line" heap_in_use_samples_kib)
-        printf '| %s | %s | %s | %s s (warm-up %s s) | %s | %s (%s/s) | %s | %s → %s KiB (%s %%) | %s → %s KiB | %s / %s (in loop %s / %s) | %s |\n' \
+        printf '| %s | %s | %s | %s s (warm-up %s s) | %s | %s (%s/s) | %s | %s → %s KiB (%s %%) | %s → %s KiB (peak %s) | %s / %s (in loop %s / %s) | %s |\n' \
             "$(date -u +%Y-%m-%d)" "$mode" "$backend" "$seconds" "$warmup" "$connections" \
             "$(field "$line" exchanges)" "$(field "$line" per_second)" "$(field "$line" errors)" \
             "$(field "$line" rss_after_warmup_kib)" "$(field "$line" rss_end_kib)" \
-            "$(field "$line" rss_growth_pct)" "$(first "$heap")" "$(last "$heap")" \
+            "$(field "$line" rss_growth_pct)" "$(first "$heap")" "$(last "$heap")" "$(peak "$heap")" \
             "$(field "$line" fds_start)" "$(field "$line" fds_end)" \
             "$(field "$line" loop_fds_start)" "$(field "$line" loop_fds_end)" "$result" \
             >>"$results"

@@ -267,8 +267,10 @@ Task<void> server(Shared& shared) {
     }
 }
 
-// Samples RSS every tenth of the run until `until`; the first sample after
-// the warm-up is the reference, the one at `until` the end.
+// Samples RSS and the heap every sixtieth of the run (10 s of the real one)
+// until `until`: often enough to see a burst come and go, not only its
+// trace in RSS. The first sample after the warm-up is the reference, the one
+// at `until` the end.
 Task<void> sample_memory(Shared& shared, TimePoint start, TimePoint until) {
     const Settings& s = *shared.settings;
     co_await sleep_until(start + std::chrono::seconds(s.warmup));
@@ -276,7 +278,7 @@ Task<void> sample_memory(Shared& shared, TimePoint start, TimePoint until) {
     shared.rss_samples.push_back(shared.rss_after_warmup);
     shared.heap_samples.push_back(heap_in_use_kib());
     const Duration step =
-        std::chrono::duration_cast<Duration>(std::chrono::seconds(s.seconds)) / 10;
+        std::chrono::duration_cast<Duration>(std::chrono::seconds(s.seconds)) / 60;
     for (TimePoint next = current_time() + step; next < until; next += step) {
         co_await sleep_until(next);
         shared.rss_samples.push_back(rss_kib());
