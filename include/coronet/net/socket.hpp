@@ -120,7 +120,7 @@ class Socket {
 
     // Up to max_bytes (an empty result means EOF on a stream socket). For
     // stream sockets one call returns at most the driver's provided-buffer
-    // size (16 KiB by default): a waiting socket holds no buffer of its own.
+    // size (64 KiB by default): a waiting socket holds no buffer of its own.
     Task<Bytes> recv(std::size_t max_bytes, int flags = 0);
     Task<std::size_t> recv_into(std::span<std::byte> buffer, int flags = 0);
     Task<ReceivedFrom> recvfrom(std::size_t max_bytes, int flags = 0);
