@@ -34,6 +34,8 @@ struct TLSEngine::Impl {
     int verify_depth = -1;
     std::vector<std::string> failed_cert_names;
     std::exception_ptr sni_error;
+    // An SSLError was raised: OpenSSL is in its error state.
+    bool failed = false;
 
     ~Impl() { SSL_free(ssl); }
 };
@@ -109,6 +111,7 @@ bool is_version_reason(int reason) {
 
 // Raises the error `ret` of an SSL_* call during `step`.
 [[noreturn]] void fail(TLSEngine::Impl& im, int ret, const char* step) {
+    im.failed = true;
     const int code = SSL_get_error(im.ssl, ret);
     if (im.sni_error) {
         ERR_clear_error();
@@ -151,6 +154,18 @@ bool is_version_reason(int reason) {
     ERR_clear_error();
     throw SSLError(std::string("TLS ") + step + " failed: SSL_get_error " + std::to_string(code),
                    "");
+}
+
+// What a failed SSL_read/SSL_peek (`ret`) means for TLSEngine::read.
+TLSEngine::Status read_failed(TLSEngine::Impl& im, int ret) {
+    switch (SSL_get_error(im.ssl, ret)) {
+        case SSL_ERROR_WANT_READ:
+            return TLSEngine::Status::want_input;
+        case SSL_ERROR_ZERO_RETURN:
+            return TLSEngine::Status::closed;
+        default:
+            fail(im, ret, "read");
+    }
 }
 
 }  // namespace
@@ -255,26 +270,36 @@ bool TLSEngine::handshake_done() const noexcept {
 
 TLSEngine::Status TLSEngine::read(Bytes& out, std::size_t max_bytes) {
     if (max_bytes == 0) throw std::invalid_argument("TLSEngine::read: max_bytes must be positive");
-    // Decrypt into scratch space, then append what came: sizing `out` by
-    // max_bytes made every received chunk hold max_bytes of heap (64 KiB for
-    // a receive() of a few bytes), kept for as long as the caller keeps the
-    // chunk. One call returns at most a record's worth, as SSL_read does.
-    std::byte scratch[kMaxRecordPlaintext];
+    SSL* ssl = impl_->ssl;
+    // OpenSSL decrypts a record in its own buffer and copies from there into
+    // ours, so `out` is grown to what the record holds and filled in place
+    // (no scratch buffer and second copy). Sizing it by max_bytes instead
+    // would make a chunk of a few bytes hold 64 KiB of heap for as long as
+    // its owner keeps it. One call returns at most a record's worth, as
+    // SSL_read does.
+    const std::size_t spare = out.capacity() - out.size();
+    std::size_t want = std::min(max_bytes, static_cast<std::size_t>(SSL_pending(ssl)));
+    if (want == 0 && spare >= std::min(max_bytes, kMaxRecordPlaintext)) {
+        // Room for a whole record already: no need to learn its size first.
+        want = std::min(max_bytes, spare);
+    } else if (want == 0) {
+        // Decrypts the next record (taking nothing from it), which tells
+        // SSL_pending its size; or says why there is none.
+        std::byte probe{};
+        std::size_t peeked = 0;
+        ERR_clear_error();
+        const int r = SSL_peek_ex(ssl, &probe, 1, &peeked);
+        if (r != 1) return read_failed(*impl_, r);
+        want = std::clamp<std::size_t>(static_cast<std::size_t>(SSL_pending(ssl)), 1, max_bytes);
+    }
+    const std::size_t old_size = out.size();
+    out.resize_uninitialized(old_size + want);
     std::size_t n = 0;
     ERR_clear_error();
-    const int r = SSL_read_ex(impl_->ssl, scratch, std::min(max_bytes, sizeof scratch), &n);
-    if (r == 1) {
-        out.append(BytesView(scratch, n));
-        return Status::ok;
-    }
-    switch (SSL_get_error(impl_->ssl, r)) {
-        case SSL_ERROR_WANT_READ:
-            return Status::want_input;
-        case SSL_ERROR_ZERO_RETURN:
-            return Status::closed;
-        default:
-            fail(*impl_, r, "read");
-    }
+    const int r = SSL_read_ex(ssl, out.data() + old_size, want, &n);
+    out.resize_uninitialized(old_size + (r == 1 ? n : 0));
+    if (r == 1) return Status::ok;
+    return read_failed(*impl_, r);
 }
 
 void TLSEngine::write(BytesView data) {
@@ -292,6 +317,17 @@ void TLSEngine::write(BytesView data) {
 
 void TLSEngine::shutdown() {
     if (shutdown_sent()) return;
+    // Refused, as Python's SSLObject.unwrap() and Asio's async_shutdown do:
+    // there is no session to close yet (or any more), so a close_notify
+    // would mean nothing to the peer. Checked here rather than left to
+    // SSL_shutdown so that the message says why; the handshake goes on.
+    if (!handshake_done()) {
+        throw SSLError(
+            std::string("TLS shutdown failed: shutdown while in init: ") +
+                (impl_->failed ? "the session already failed" : "the handshake has not finished") +
+                " (close the transport instead)",
+            "shutdown while in init");
+    }
     ERR_clear_error();
     const int r = SSL_shutdown(impl_->ssl);
     if (r < 0 && SSL_get_error(impl_->ssl, r) != SSL_ERROR_WANT_READ) fail(*impl_, r, "shutdown");

@@ -331,6 +331,8 @@ Task<UnwrapResult> TLSStream::unwrap() {
     if (!s || s->closed) throw ClosedResourceError();
     if (s->receiving) throw BusyResourceError("receiving");
     if (s->sending) throw BusyResourceError("sending");
+    // A broken session has nothing to close: the failure, as receive() says.
+    if (s->receive_error) std::rethrow_exception(s->receive_error);
     FlagGuard receiving(s->receiving);
     FlagGuard sending(s->sending);
     co_await wait_flushed(*s);

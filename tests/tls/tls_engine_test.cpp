@@ -148,6 +148,46 @@ TEST(TlsEngine, LargeWritesReadBackWithLargeMaxBytes) {
     EXPECT_EQ(got.str(), sent);
 }
 
+// read() decrypts into `out` itself: a fresh buffer grows to the record's
+// size, one with room enough is filled in place, and a failed read leaves
+// it as it was.
+TEST(TlsEngine, ReadFillsTheOutputInPlace) {
+    TLSEngine client(tls_test::client_context(), false, "localhost");
+    TLSEngine server(tls_test::server_context(), true);
+    handshake(client, server);
+    const std::string record(16384, 'r');
+    client.write(record);
+    client.write("second");
+    client.write("third");
+    shuttle(client, server);
+    Bytes whole;
+    ASSERT_EQ(server.read(whole, 65536), TLSEngine::Status::ok);
+    EXPECT_EQ(whole.str(), record);
+    EXPECT_EQ(whole.capacity(), record.size());
+    // Spare capacity is used as it is, behind what the buffer holds.
+    Bytes roomy("head:");
+    roomy.reserve(65536);
+    const std::byte* storage = roomy.data();
+    ASSERT_EQ(server.read(roomy, 65536), TLSEngine::Status::ok);
+    EXPECT_EQ(roomy.str(), "head:second");
+    EXPECT_EQ(roomy.data(), storage);
+    EXPECT_EQ(roomy.capacity(), 65536u);
+    // A record read a byte at a time.
+    Bytes bytewise;
+    for (int i = 0; i < 5; ++i)
+        ASSERT_EQ(server.read(bytewise, 1), TLSEngine::Status::ok);
+    EXPECT_EQ(bytewise.str(), "third");
+    EXPECT_EQ(server.read(bytewise, 1), TLSEngine::Status::want_input);
+    // A forged record: SSLError, and `out` keeps what it had.
+    std::string forged("\x17\x03\x03\x00\x20", 5);
+    forged.append(32, 'x');
+    server.receive_ciphertext(forged);
+    Bytes kept("kept");
+    kept.reserve(100);
+    EXPECT_THROW(server.read(kept, 65536), coronet::SSLError);
+    EXPECT_EQ(kept.str(), "kept");
+}
+
 TEST(TlsEngine, GarbageFromThePeerIsAnSslError) {
     TLSEngine server(tls_test::server_context(), true);
     server.receive_ciphertext("GET / HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -88,14 +88,24 @@ class TLSEngine {
     Status do_handshake();
     bool handshake_done() const noexcept;
     // Appends up to max_bytes of plaintext to `out` (ok), or says why not.
+    // One call returns at most one record's worth (16 KiB), decrypted
+    // straight into `out`: it grows by about what came (a chunk of a few
+    // bytes holds a few bytes of heap), or uses the spare capacity it has.
     Status read(Bytes& out, std::size_t max_bytes);
     // Encrypts all of `data` (to take_ciphertext()). Before the handshake is
     // done, or after shutdown(), std::logic_error.
     void write(BytesView data);
     // Queues our close_notify (idempotent). In TLS 1.3 reading goes on.
+    // Before the handshake is done, or after a failure, there is no session
+    // to close: SSLError "TLS shutdown failed: shutdown while in init: ..."
+    // (reason() "shutdown while in init"), as Python's SSLObject.unwrap()
+    // and Asio's async_shutdown refuse it. Nothing is queued, shutdown_sent()
+    // stays false and the handshake can go on; to give up on it, close the
+    // transport (TLSStream does so when its wrap() fails or is cancelled).
     void shutdown();
-    // shutdown() and then processes input until the peer's close_notify:
-    // ok once it came, want_input before.
+    // shutdown() (so the same SSLError during the handshake) and then
+    // processes input until the peer's close_notify: ok once it came,
+    // want_input before.
     Status unwrap();
     bool shutdown_sent() const noexcept;
     bool shutdown_received() const noexcept;

@@ -31,6 +31,12 @@
 //    and the next send waits for that first. aclose() stops that task.
 //  * unwrap() sends close_notify, waits for the peer's, and returns the
 //    plain stream with the bytes that arrived after the peer's close_notify.
+//    On a stream that receive() found broken it raises that same error.
+//  * No handshake is ever in progress for aclose() or unwrap() (wrap()
+//    returns once it is done), so TLSEngine::shutdown()'s "shutdown while in
+//    init" never reaches them. A wrap() that fails or is cancelled closes the
+//    wrapped stream without close_notify; aclose() of a stream whose session
+//    failed does the same and does not raise.
 //  * Attributes: those of coronet/tls/tls_attributes.hpp, then the wrapped
 //    stream's.
 //
