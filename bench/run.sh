@@ -25,7 +25,7 @@
 #    instructions per request, 1 connection ping-pong).
 #
 # Knobs (environment): REPS, DUR, WARM (run_peers.sh's), SCEN, IDLE_CONNS [10000],
-# CALLGRIND [1], OUT [bench/results.md], PEERS (the peers to run beside raw_epoll and
+# CALLGRIND [1], OUT [bench/results.md], PEER_SERVERS (the peers to run beside raw_epoll and
 # coronet, space-separated; empty for none: an A/B of coronet against the baseline alone).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -112,13 +112,15 @@ done
 coronet_names=$(for s in "${CORONET[@]}"; do printf '%s,' "${s%%=*}"; done)
 declare -A PEER_BIN=([raw_uring]=raw_uring [uring_tuned]=uring_tuned [asio_coro]=asio_coro [libuv]=libuv_echo [tokio]=tokio_echo)
 declare -A PY_MOD=([uvloop_protocol]=uvloop [asyncio_protocol]=asyncio [asyncio_streams]=asyncio [trio]=trio [anyio]=anyio)
-if [ -n "${PEERS+set}" ]; then read -r -a peers <<<"$PEERS"
+if [ -n "${PEER_SERVERS+set}" ]; then read -r -a peers <<<"$PEER_SERVERS"
 elif [ $MODE = quick ]; then peers=(uring_tuned asio_coro libuv tokio)
 else peers=(raw_uring uring_tuned asio_coro libuv tokio uvloop_protocol asyncio_protocol asyncio_streams trio anyio); fi
 only="raw_epoll,"
 for p in "${peers[@]}"; do
   if [ -n "${PEER_BIN[$p]:-}" ]; then
     [ -x "$PEERS/build/${PEER_BIN[$p]}" ] && only+="$p," || note "skipped: $p (not built here)"
+  elif [ -z "${PY_MOD[$p]:-}" ]; then
+    echo "run.sh: unknown peer '$p' in PEER_SERVERS (known: ${!PEER_BIN[*]} ${!PY_MOD[*]})" >&2; exit 2
   else
     /usr/bin/python3 -c "import ${PY_MOD[$p]}" 2>/dev/null && only+="$p," || note "skipped: $p (python module ${PY_MOD[$p]} missing)"
   fi
