@@ -190,11 +190,17 @@ def main():
             if ("d", name) in runs:
                 check(f"{layer}/{backend}, 1,000 conns, per server-CPU-second",
                       ratio("d", name, "per_cpu")[0], 0.97)
+    # The target is per connection at 10,000: with fewer, the loop's fixed
+    # cost (pool, rings) is spread thinner and the figure is not comparable.
     uring_idle = idle.get("coronet_stream_uring", {})
-    if uring_idle.get("ok") == 1.0:
+    if uring_idle.get("ok") == 1.0 and uring_idle.get("conns", 0) >= 10000:
         b = uring_idle["bytes_per_conn"]
-        targets.append(("stream/uring, idle memory per connection (bytes)", f"{b:.0f}", "≤ 1024",
-                        b <= 1024))
+        targets.append(("stream/uring, 10,000 idle connections, memory per connection (bytes)",
+                        f"{b:.0f}", "≤ 1024", b <= 1024))
+    elif uring_idle.get("ok") == 1.0:
+        targets.append((f"stream/uring, idle memory per connection (only "
+                        f"{int(uring_idle['conns'])} connections in this run)", "not measured",
+                        "≤ 1024 at 10,000", None))
     if targets:
         w("## Targets (issue 9), checked against this run")
         w("")
