@@ -17,8 +17,9 @@
 // Closing: close() flushes the backlog, then queues close_notify and closes
 // the plain transport (which flushes it). The peer's close_notify is not
 // waited for (the TCP close follows ours). abort() drops everything and sends
-// no close_notify. A close_notify from the peer is eof_received() and then a
-// close, whatever eof_received returns (TLS half-close is not offered:
+// no close_notify. A close_notify (or a TCP EOF) from the peer is
+// eof_received() and then that close, whatever eof_received returns (TLS
+// half-close is not offered:
 // can_write_eof() is false, as in asyncio).
 #include "asyncio/ssl_transport.hpp"
 #include "asyncio/write_flow_control.hpp"
@@ -98,8 +99,13 @@ class SSLTransport final : public Transport {
             return false;
         }
         // The peer closed TCP without close_notify: an EOF, as asyncio takes it.
+        // Then close as close() does, not by letting the plain transport close
+        // itself: the peer may have shut down only its sending side, and what
+        // write() accepted (the backlog) and our close_notify must still reach
+        // it, as asyncio's SSL protocol flushes and unwraps here too.
         deliver_eof();
-        return false;
+        close();
+        return true;
     }
 
     void raw_lost(std::exception_ptr exc) {
