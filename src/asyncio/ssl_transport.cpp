@@ -30,6 +30,7 @@
 #include <deque>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "coronet/backend/operation.hpp"
@@ -386,6 +387,11 @@ class SSLTransport final : public Transport {
 
     void drain_plaintext() {
         while (!reading_paused_ && !closing_ && !lost_ && app_made_) {
+            if (!held_.empty()) {
+                Bytes rest = std::exchange(held_, Bytes{});
+                deliver(rest);
+                continue;
+            }
             Bytes got;
             TLSEngine::Status status;
             try {
@@ -414,6 +420,12 @@ class SSLTransport final : public Transport {
                 return;
             }
             for (std::size_t off = 0; off < got.size();) {
+                // The protocol may pause, close or abort from buffer_updated:
+                // the rest waits (or is dropped with the connection).
+                if (reading_paused_ || closing_ || lost_) {
+                    held_ = Bytes(got.subview(off));
+                    return;
+                }
                 std::span<std::byte> dst = buffered_->get_buffer(got.size() - off);
                 if (dst.empty()) throw std::logic_error("get_buffer() returned an empty buffer");
                 const std::size_t n = std::min(dst.size(), got.size() - off);
@@ -479,6 +491,10 @@ class SSLTransport final : public Transport {
     std::function<void(std::exception_ptr)> on_handshake_;
     std::weak_ptr<HandshakeTimer> timer_;
     std::exception_ptr error_;
+
+    // Plaintext a BufferedProtocol has not taken yet: a chunk bigger than its
+    // buffer, cut short by pause_reading, close or abort in buffer_updated.
+    Bytes held_;
 
     std::deque<Bytes> backlog_;
     std::size_t backlog_size_ = 0;
