@@ -17,8 +17,9 @@
 // Closing: close() flushes the backlog, then queues close_notify and closes
 // the plain transport (which flushes it). The peer's close_notify is not
 // waited for (the TCP close follows ours). abort() drops everything and sends
-// no close_notify. A close_notify from the peer is eof_received() and then a
-// close, whatever eof_received returns (TLS half-close is not offered:
+// no close_notify. A close_notify (or a TCP EOF) from the peer is
+// eof_received() and then that close, whatever eof_received returns (TLS
+// half-close is not offered:
 // can_write_eof() is false, as in asyncio).
 #include "asyncio/ssl_transport.hpp"
 #include "asyncio/write_flow_control.hpp"
@@ -29,6 +30,7 @@
 #include <deque>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "coronet/backend/operation.hpp"
@@ -98,8 +100,13 @@ class SSLTransport final : public Transport {
             return false;
         }
         // The peer closed TCP without close_notify: an EOF, as asyncio takes it.
+        // Then close as close() does, not by letting the plain transport close
+        // itself: the peer may have shut down only its sending side, and what
+        // write() accepted (the backlog) and our close_notify must still reach
+        // it, as asyncio's SSL protocol flushes and unwraps here too.
         deliver_eof();
-        return false;
+        close();
+        return true;
     }
 
     void raw_lost(std::exception_ptr exc) {
@@ -380,6 +387,11 @@ class SSLTransport final : public Transport {
 
     void drain_plaintext() {
         while (!reading_paused_ && !closing_ && !lost_ && app_made_) {
+            if (!held_.empty()) {
+                Bytes rest = std::exchange(held_, Bytes{});
+                deliver(rest);
+                continue;
+            }
             Bytes got;
             TLSEngine::Status status;
             try {
@@ -408,6 +420,12 @@ class SSLTransport final : public Transport {
                 return;
             }
             for (std::size_t off = 0; off < got.size();) {
+                // The protocol may pause, close or abort from buffer_updated:
+                // the rest waits (or is dropped with the connection).
+                if (reading_paused_ || closing_ || lost_) {
+                    held_ = Bytes(got.subview(off));
+                    return;
+                }
                 std::span<std::byte> dst = buffered_->get_buffer(got.size() - off);
                 if (dst.empty()) throw std::logic_error("get_buffer() returned an empty buffer");
                 const std::size_t n = std::min(dst.size(), got.size() - off);
@@ -473,6 +491,10 @@ class SSLTransport final : public Transport {
     std::function<void(std::exception_ptr)> on_handshake_;
     std::weak_ptr<HandshakeTimer> timer_;
     std::exception_ptr error_;
+
+    // Plaintext a BufferedProtocol has not taken yet: a chunk bigger than its
+    // buffer, cut short by pause_reading, close or abort in buffer_updated.
+    Bytes held_;
 
     std::deque<Bytes> backlog_;
     std::size_t backlog_size_ = 0;

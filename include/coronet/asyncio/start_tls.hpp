@@ -23,7 +23,8 @@
 //    closes at once without close_notify.
 //  * No half-close: can_write_eof() is false and write_eof() is a
 //    std::logic_error, as in asyncio. A close_notify (or a plain TCP EOF) from
-//    the peer calls eof_received() and then closes, whatever it returns.
+//    the peer calls eof_received() and then closes as close() does (what
+//    write() accepted and our close_notify still go out), whatever it returns.
 //  * get_extra_info adds the TLS keys: "cipher" (CipherInfo), "peercert"
 //    (std::optional<PeerCertificate>; nullopt when the peer sent none),
 //    "compression" (std::optional<std::string>, always nullopt),
