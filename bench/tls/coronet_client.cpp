@@ -26,6 +26,7 @@
 
 #include <coronet/coronet.hpp>
 
+#include "../echo/echo_main.hpp"
 #include "bench_args.hpp"
 #include "client_scenarios.hpp"
 
@@ -141,14 +142,6 @@ Task<void> run_mode(Args args) {
     }
 }
 
-backend::BackendKind parse_backend(std::string_view name) {
-    if (name == "epoll") return backend::BackendKind::epoll;
-    if (name == "io_uring") return backend::BackendKind::io_uring;
-    if (name == "auto") return backend::BackendKind::automatic;
-    throw std::invalid_argument("unknown backend '" + std::string(name) +
-                                "' (want epoll, io_uring or auto)");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,7 +150,7 @@ int main(int argc, char** argv) {
     try {
         args = tls_bench::parse_args(argc, argv, [&](std::string_view option, const char* value) {
             if (option != "--backend") return false;
-            options.driver.kind = parse_backend(value);
+            options.driver.kind = echo_bench::parse_backend(value);
             return true;
         });
     } catch (const std::invalid_argument& e) {
