@@ -29,14 +29,9 @@
 # coronet, space-separated; empty for none: an A/B of coronet against the baseline alone).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-MODE=full
-for arg in "$@"; do
-  case "$arg" in
-    --quick) MODE=quick ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
-    *) echo "run.sh: unknown argument '$arg' (want --quick)" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=bench/run_common.sh
+. "$ROOT/bench/run_common.sh"
+bench_mode 2,30 "$@"
 SHARED=${SHARED_BENCH:-}
 for cand in "$ROOT/../shared/bench" /work/shared/bench; do
   [ -z "$SHARED" ] && [ -f "$cand/run_peers.sh" ] && SHARED=$(cd "$cand" && pwd)
@@ -62,9 +57,7 @@ START=$(date +%s)
 echo "== building coronet echo servers (release preset)" >&2
 targets=()
 for src in "$ROOT"/bench/echo/*.cpp; do targets+=("bench_$(basename "$src" .cpp)"); done
-( cd "$ROOT" && { [ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null; } \
-    && timeout 1800 cmake --build --preset release -j2 --target "${targets[@]}" ) >"$WORK/build.log" 2>&1 \
-  || { echo "run.sh: building ${targets[*]} failed, see $WORK/build.log" >&2; exit 1; }
+bench_build "$ROOT" "$WORK/build.log" "${targets[@]}"
 
 # ---- build the shared harness, baselines and peers (a copy: /work/shared is read-only) --
 echo "== building the shared harness and peers in $PEERS" >&2

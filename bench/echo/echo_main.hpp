@@ -7,6 +7,10 @@
 // killed. Without --backend, CORONET_BACKEND (else the best available) picks
 // the backend; the backend in use is printed on stderr at start, so a run's
 // server log says what was measured.
+//
+// A server with more to configure (bench/tls/coronet_server.cpp: a
+// certificate and a key) names its own required options in ServerOptions
+// and gets their values; it may also accept PORT 0 (any free port).
 #pragma once
 
 #include <cstdio>
@@ -15,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <coronet/coronet.hpp>
 
@@ -34,12 +39,13 @@ inline coronet::backend::BackendKind parse_backend(std::string_view name) {
                                 "' (want epoll, io_uring or auto)");
 }
 
-inline int parse_port(std::string_view text) {
+inline int parse_port(std::string_view text, int lowest = 1) {
     char* end = nullptr;
     const std::string copy(text);
     const long port = std::strtol(copy.c_str(), &end, 10);
-    if (copy.empty() || *end != '\0' || port < 1 || port > 65535) {
-        throw std::invalid_argument("bad port '" + copy + "' (want 1-65535)");
+    if (copy.empty() || *end != '\0' || port < lowest || port > 65535) {
+        throw std::invalid_argument("bad port '" + copy + "' (want " + std::to_string(lowest) +
+                                    "-65535)");
     }
     return static_cast<int>(port);
 }
@@ -49,35 +55,69 @@ inline void announce(const char* name, int port) {
                  std::string(coronet::Loop::current().backend_name()).c_str(), port);
 }
 
-// Parses the command line and runs `serve(port)` on a loop until it returns
-// (the servers never do: they are killed). Bad arguments: a message and 2.
+// What a server takes besides `[--backend B] PORT`.
+struct ServerOptions {
+    // Options "--NAME VALUE", every one required, e.g. {"--cert", "--key"}.
+    std::vector<std::string_view> required;
+    // Their place in the usage line, e.g. "--cert F --key F".
+    std::string_view usage;
+    // The usage line's program name, when it is not the messages' name.
+    std::string_view program;
+    // Whether PORT 0 (any free port; the server then says which) is allowed.
+    bool any_port = false;
+};
+
+// The values of ServerOptions::required, in that order.
+using OptionValues = std::vector<std::string>;
+
+// Parses the command line and runs `serve(port, values)` on a loop until it
+// returns (the servers never do: they are killed). Bad arguments, or an
+// error before the server runs: a message and 2.
 template <typename Serve>
-int echo_main(const char* name, int argc, char** argv, Serve serve) {
+int echo_main(const char* name, int argc, char** argv, const ServerOptions& own, Serve serve) {
     try {
         coronet::LoopOptions options;
         int port = -1;
+        OptionValues values(own.required.size());
         for (int i = 1; i < argc; ++i) {
             const std::string_view arg = argv[i];
+            std::size_t k = 0;
+            while (k < own.required.size() && arg != own.required[k])
+                ++k;
             if (arg == "--backend" && i + 1 < argc) {
                 options.driver.kind = parse_backend(argv[++i]);
             } else if (arg.starts_with("--backend=")) {
                 options.driver.kind = parse_backend(arg.substr(10));
+            } else if (k < own.required.size() && i + 1 < argc) {
+                values[k] = argv[++i];
             } else if (port < 0) {
-                port = parse_port(arg);
+                port = parse_port(arg, own.any_port ? 0 : 1);
             } else {
                 throw std::invalid_argument("unexpected argument '" + std::string(arg) + "'");
             }
         }
-        if (port < 0) {
-            throw std::invalid_argument(std::string("usage: ") + name +
-                                        " [--backend epoll|io_uring|auto] PORT");
+        bool missing = port < 0;
+        for (const std::string& value : values)
+            missing = missing || value.empty();
+        if (missing) {
+            std::string usage = "usage: " + std::string(own.program.empty() ? name : own.program) +
+                                " [--backend epoll|io_uring|auto] ";
+            if (!own.usage.empty()) usage += std::string(own.usage) + " ";
+            throw std::invalid_argument(usage + "PORT");
         }
-        coronet::run_with(options, serve, port);
+        coronet::run_with(options, serve, port, values);
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", name, e.what());
         return 2;
     }
+}
+
+// The common case: no options of the server's own, PORT 1-65535, `serve(port)`.
+template <typename Serve>
+int echo_main(const char* name, int argc, char** argv, Serve serve) {
+    return echo_main(name, argc, argv, ServerOptions{},
+                     [serve](int port, const OptionValues&) { return serve(port); });
 }
 
 }  // namespace echo_bench

@@ -7,29 +7,21 @@
 //
 // Listens on 127.0.0.1:PORT (0 picks a free port), prints "port N" on
 // stdout once listening and the backend on stderr; runs until killed.
-// Without --backend, CORONET_BACKEND (else the best available) picks it.
-// The context is create_default_context(Purpose::client_auth) with the
-// certificate loaded: the settings openssl_common.hpp mirrors.
-#include <charconv>
+// Without --backend, CORONET_BACKEND (else the best available) picks it:
+// the command line of the echo servers (bench/echo/echo_main.hpp), plus the
+// certificate. The context is create_default_context(Purpose::client_auth)
+// with the certificate loaded: the settings openssl_common.hpp mirrors.
 #include <chrono>
 #include <cstdio>
-#include <exception>
-#include <stdexcept>
 #include <string>
-#include <string_view>
+#include <utility>
 
-#include <coronet/coronet.hpp>
+#include "../echo/echo_main.hpp"
 
 using namespace coronet;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Args {
-    int port = -1;
-    std::string cert;
-    std::string key;
-};
 
 // A peer that resets or vanishes ends its connection quietly.
 Task<void> echo(TLSStream client) {
@@ -44,62 +36,26 @@ Task<void> echo(TLSStream client) {
     co_await client.aclose();
 }
 
-Task<void> serve(Args args) {
+// `files`: the certificate chain and the key (echo_main's option values).
+Task<void> serve(int port, echo_bench::OptionValues files) {
     auto ctx = create_default_context(Purpose::client_auth);
-    ctx->load_cert_chain(args.cert, args.key);
-    auto tcp = co_await create_tcp_listener({.local_host = "127.0.0.1", .local_port = args.port});
+    ctx->load_cert_chain(files.at(0), files.at(1));
+    auto tcp = co_await create_tcp_listener({.local_host = "127.0.0.1", .local_port = port});
     TLSListener listener(std::move(tcp), ctx, {.handshake_timeout = 10s});
-    std::printf("port %d\n", listener.extra<attr::local_port>());
+    const int bound = listener.extra<attr::local_port>();
+    std::printf("port %d\n", bound);
     std::fflush(stdout);
-    std::fprintf(stderr, "coronet_server: %s backend\n",
-                 std::string(Loop::current().backend_name()).c_str());
+    echo_bench::announce("coronet_server", bound);
     co_await listener.serve(echo);
-}
-
-backend::BackendKind parse_backend(std::string_view name) {
-    if (name == "epoll") return backend::BackendKind::epoll;
-    if (name == "io_uring") return backend::BackendKind::io_uring;
-    if (name == "auto") return backend::BackendKind::automatic;
-    throw std::invalid_argument("unknown backend '" + std::string(name) +
-                                "' (want epoll, io_uring or auto)");
-}
-
-int parse_port(std::string_view text) {
-    int port = -1;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (error != std::errc() || end != text.data() + text.size() || port < 0 || port > 65535)
-        throw std::invalid_argument("bad port '" + std::string(text) + "' (want 0-65535)");
-    return port;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        LoopOptions options;
-        Args args;
-        for (int i = 1; i < argc; ++i) {
-            const std::string_view a = argv[i];
-            if (a == "--backend" && i + 1 < argc) {
-                options.driver.kind = parse_backend(argv[++i]);
-            } else if (a == "--cert" && i + 1 < argc) {
-                args.cert = argv[++i];
-            } else if (a == "--key" && i + 1 < argc) {
-                args.key = argv[++i];
-            } else if (args.port < 0) {
-                args.port = parse_port(a);
-            } else {
-                throw std::invalid_argument("unexpected argument '" + std::string(a) + "'");
-            }
-        }
-        if (args.port < 0 || args.cert.empty() || args.key.empty()) {
-            throw std::invalid_argument(
-                "usage: bench_tls_coronet_server [--backend epoll|io_uring|auto] --cert F --key F "
-                "PORT");
-        }
-        return run_with(options, serve, args);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "coronet_server: %s\n", e.what());
-        return 2;
-    }
+    return echo_bench::echo_main("coronet_server", argc, argv,
+                                 {.required = {"--cert", "--key"},
+                                  .usage = "--cert F --key F",
+                                  .program = "bench_tls_coronet_server",
+                                  .any_port = true},
+                                 serve);
 }

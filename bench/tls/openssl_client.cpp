@@ -42,31 +42,17 @@
 #include <thread>
 #include <vector>
 
+#include "bench_args.hpp"
+#include "client_scenarios.hpp"
 #include "openssl_common.hpp"
-#include "pattern.hpp"
-#include "process_cpu.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using tls_bench::Args;
+using tls_bench::Clock;
+using tls_bench::kChunk;
+using tls_bench::kSmall;
 using tls_bench::openssl_error;
-
-struct Args {
-    std::string mode;
-    int port = 0;
-    std::string cafile;
-    double seconds = 2.0;
-    std::uint64_t max_bytes = UINT64_MAX;
-    std::uint64_t max_count = UINT64_MAX;
-    int concurrency = 1;
-};
-
-constexpr std::size_t kChunk = 64 << 10;
-constexpr std::size_t kSmall = 32;
-
-double since(Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 int connect_to(int port) {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -128,26 +114,24 @@ void run_bulk(const Args& args, SSL_CTX* ctx) {
     const int fd = connect_to(args.port);
     SSL* ssl = open_session(ctx, fd);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    const auto start = Clock::now();
-    const double cpu_start = tls_bench::process_cpu_seconds();
-    const auto stop_at = start + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(args.seconds));
+    const tls_bench::Interval interval;
+    const auto stop_at = interval.after(args.seconds);
     const auto hard_deadline = stop_at + std::chrono::seconds(30);
-    std::uint64_t sent = 0, received = 0;
-    std::size_t pending = 0;  // a write OpenSSL must be given again, unchanged
+    // A piece stays in flight until SSL_write takes it: a write that wanted
+    // to wait must be given again, unchanged, and may already have sent some
+    // of its records, which can be echoed.
+    tls_bench::BulkTally bulk(pattern, args.max_bytes, stop_at);
     bool sending = true, shutdown_sent = false;
     for (;;) {
         bool progress = false;
         short want = POLLIN;
-        if (sending && pending == 0 && (sent >= args.max_bytes || Clock::now() >= stop_at))
-            sending = false;
+        if (sending && !bulk.in_flight() && !bulk.more()) sending = false;
         if (sending) {
-            if (pending == 0) pending = std::min<std::uint64_t>(kChunk, args.max_bytes - sent);
+            const std::size_t piece = bulk.piece();
             std::size_t n = 0;
-            const int r = SSL_write_ex(ssl, pattern.at(sent), pending, &n);
+            const int r = SSL_write_ex(ssl, bulk.piece_data(), piece, &n);
             if (r == 1) {
-                sent += pending;
-                pending = 0;
+                bulk.piece_sent();
                 progress = true;
             } else if (SSL_get_error(ssl, r) == SSL_ERROR_WANT_WRITE) {
                 want |= POLLOUT;
@@ -170,14 +154,7 @@ void run_bulk(const Args& args, SSL_CTX* ctx) {
             std::size_t n = 0;
             const int r = SSL_read_ex(ssl, buf.data(), buf.size(), &n);
             if (r == 1) {
-                // `pending` counts: a write that wanted to wait may already
-                // have sent some of its records, and they can be echoed.
-                if (received + n > sent + pending || !pattern.matches(received, buf.data(), n)) {
-                    throw std::runtime_error(
-                        "bulk: the echo differs from the data sent at offset " +
-                        std::to_string(received));
-                }
-                received += n;
+                bulk.echoed(buf.data(), n);
                 progress = true;
                 continue;
             }
@@ -196,17 +173,11 @@ void run_bulk(const Args& args, SSL_CTX* ctx) {
         if (closed) break;
         if (!progress) wait_fd(fd, want, hard_deadline);
     }
-    const double elapsed = since(start);
-    const double cpu = tls_bench::process_cpu_seconds() - cpu_start;
+    const double elapsed = interval.elapsed();
+    const double cpu = interval.cpu();
     SSL_free(ssl);
     close(fd);
-    if (received != sent) {
-        throw std::runtime_error("bulk: sent " + std::to_string(sent) + " bytes, got " +
-                                 std::to_string(received) + " back");
-    }
-    std::printf("bulk bytes=%llu seconds=%.3f mib_per_s=%.1f cpu=%.3f verified=1\n",
-                static_cast<unsigned long long>(sent), elapsed,
-                static_cast<double>(sent) / (1 << 20) / elapsed, cpu);
+    bulk.report(elapsed, cpu);
 }
 
 // One connection of the handshake scenario; `k` varies the bytes sent.
@@ -250,10 +221,8 @@ void run_handshakes(const Args& args, SSL_CTX* ctx) {
     std::atomic<bool> failed{false};
     std::string error;
     std::atomic_flag error_set = ATOMIC_FLAG_INIT;
-    const auto start = Clock::now();
-    const double cpu_start = tls_bench::process_cpu_seconds();
-    const auto stop_at = start + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(args.seconds));
+    const tls_bench::Interval interval;
+    const auto stop_at = interval.after(args.seconds);
     std::vector<std::thread> threads;
     for (int t = 0; t < args.concurrency; ++t) {
         threads.emplace_back([&] {
@@ -274,67 +243,17 @@ void run_handshakes(const Args& args, SSL_CTX* ctx) {
     }
     for (auto& t : threads)
         t.join();
-    const double elapsed = since(start);
-    const double cpu = tls_bench::process_cpu_seconds() - cpu_start;
+    const double elapsed = interval.elapsed();
+    const double cpu = interval.cpu();
     if (failed) throw std::runtime_error(error);
-    if (count == 0) throw std::runtime_error("handshakes: none completed");
-    std::printf("handshakes count=%llu seconds=%.3f per_s=%.1f cpu=%.3f verified=1\n",
-                static_cast<unsigned long long>(count.load()), elapsed,
-                static_cast<double>(count.load()) / elapsed, cpu);
-}
-
-std::uint64_t parse_number(const char* text, const char* what) {
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long v = std::strtoull(text, &end, 10);
-    if (!*text || *end || errno || text[0] == '-')
-        throw std::invalid_argument(std::string("bad ") + what + " '" + text + "'");
-    return v;
-}
-
-Args parse(int argc, char** argv) {
-    Args a;
-    if (argc < 2) throw std::invalid_argument("missing mode (bulk or handshakes)");
-    a.mode = argv[1];
-    if (a.mode != "bulk" && a.mode != "handshakes")
-        throw std::invalid_argument("unknown mode '" + a.mode + "' (want bulk or handshakes)");
-    for (int i = 2; i < argc; ++i) {
-        const std::string_view o = argv[i];
-        if (i + 1 >= argc)
-            throw std::invalid_argument("option '" + std::string(o) + "' needs a value");
-        const char* v = argv[++i];
-        if (o == "--port") {
-            a.port = static_cast<int>(parse_number(v, "port"));
-        } else if (o == "--cafile") {
-            a.cafile = v;
-        } else if (o == "--seconds") {
-            a.seconds = std::atof(v);
-        } else if (o == "--max-bytes") {
-            a.max_bytes = parse_number(v, "byte count");
-        } else if (o == "--max-count") {
-            a.max_count = parse_number(v, "count");
-        } else if (o == "--concurrency") {
-            a.concurrency = static_cast<int>(parse_number(v, "concurrency"));
-        } else {
-            throw std::invalid_argument("unknown option '" + std::string(o) + "'");
-        }
-    }
-    if (a.port < 1 || a.port > 65535) throw std::invalid_argument("--port 1-65535 is required");
-    if (a.cafile.empty()) throw std::invalid_argument("--cafile is required");
-    if (!(a.seconds > 0 && a.seconds <= 600))
-        throw std::invalid_argument("--seconds must be in (0, 600]");
-    if (a.concurrency < 1 || a.concurrency > 64)
-        throw std::invalid_argument("--concurrency must be 1-64");
-    if (a.max_bytes == 0 || a.max_count == 0)
-        throw std::invalid_argument("limits must be positive");
-    return a;
+    tls_bench::report_handshakes(count.load(), elapsed, cpu);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     try {
-        const Args args = parse(argc, argv);
+        const Args args = tls_bench::parse_args(argc, argv);
         // Watchdog: whatever happens, the process ends.
         alarm(static_cast<unsigned>(args.seconds) + 60);
         SSL_CTX* ctx = tls_bench::client_context(args.cafile);
@@ -346,11 +265,7 @@ int main(int argc, char** argv) {
         SSL_CTX_free(ctx);
         return 0;
     } catch (const std::invalid_argument& e) {
-        std::fprintf(stderr,
-                     "openssl_client: %s\nusage: bench_tls_openssl_client bulk|handshakes --port P "
-                     "--cafile F [--seconds S] [--max-bytes N] [--max-count N] [--concurrency C]\n",
-                     e.what());
-        return 2;
+        return tls_bench::usage_error("openssl_client", e.what());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "openssl_client: %s\n", e.what());
         return 1;

@@ -27,14 +27,9 @@
 # Bounded: a fixed number of runs, each under `timeout`.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-MODE=full
-for arg in "$@"; do
-  case "$arg" in
-    --quick) MODE=quick ;;
-    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
-    *) echo "run.sh: unknown argument '$arg' (want --quick)" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=bench/run_common.sh
+. "$ROOT/bench/run_common.sh"
+bench_mode 2,26 "$@"
 if [ $MODE = quick ]; then
   REPS=${REPS:-3}; SECONDS_PER_RUN=${SECONDS_PER_RUN:-1.5}
 else
@@ -50,9 +45,7 @@ rm -rf "$WORK"; mkdir -p "$WORK"
 echo "== building the TLS bench programs (release preset)" >&2
 targets=(bench_tls_openssl_server bench_tls_openssl_client bench_tls_coronet_server
   bench_tls_coronet_client)
-( cd "$ROOT" && { [ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null; } \
-    && timeout 1800 cmake --build --preset release -j2 --target "${targets[@]}" ) >"$WORK/build.log" 2>&1 \
-  || { echo "run.sh: building ${targets[*]} failed, see $WORK/build.log" >&2; exit 1; }
+bench_build "$ROOT" "$WORK/build.log" "${targets[@]}"
 bash "$ROOT/bench/tls/make_certs.sh" "$WORK/certs" || exit 1
 CERTS=(--cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key")
 

@@ -20,10 +20,7 @@ std::string text(BytesView view) {
 }  // namespace
 
 TEST(SocketStreamReceive, LentThenEndOfStream) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_tcp_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         co_await client.send("ping");
         co_await client.send_eof();
         std::string got;
@@ -39,10 +36,7 @@ TEST(SocketStreamReceive, LentThenEndOfStream) {
 }
 
 TEST(SocketStreamReceive, LentBytesEchoBackWithoutACopy) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::unix_pair();
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_unix_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         for (int i = 0; i < 300; ++i) {
             const std::string message = "message " + std::to_string(i);
             co_await client.send(message);
@@ -58,10 +52,7 @@ TEST(SocketStreamReceive, LentBytesEchoBackWithoutACopy) {
 }
 
 TEST(SocketStreamReceive, IntoTheCallersBufferThenEndOfStream) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_tcp_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         co_await client.send("abcdef");
         co_await client.aclose();
         std::array<std::byte, 4> buffer{};
@@ -78,10 +69,7 @@ TEST(SocketStreamReceive, IntoTheCallersBufferThenEndOfStream) {
 }
 
 TEST(SocketStreamReceive, ThroughTheInterfaceReceiveIntoReadsTheSocket) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::unix_pair();
-        auto& client = client_server_pair.first;
-        ByteStream& server = client_server_pair.second;
+    stream_test::run_with_unix_pair([](SocketStream& client, ByteStream& server) -> Task<void> {
         co_await client.send("xyz");
         std::array<std::byte, 16> buffer{};
         const std::size_t n = co_await server.receive_into(buffer);
@@ -91,10 +79,7 @@ TEST(SocketStreamReceive, ThroughTheInterfaceReceiveIntoReadsTheSocket) {
 }
 
 TEST(SocketStreamReceive, AfterPeerResetLentIsBroken) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_tcp_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         co_await stream_test::reset_connection(client);
         try {
             (void)co_await server.receive_lent();
@@ -106,10 +91,7 @@ TEST(SocketStreamReceive, AfterPeerResetLentIsBroken) {
 }
 
 TEST(SocketStreamReceive, SecondReceiverOfAnyKindIsBusy) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::unix_pair();
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_unix_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         bool lent_busy = false;
         bool into_busy = false;
         co_await with_task_group([&](TaskGroup& tg) -> Task<void> {

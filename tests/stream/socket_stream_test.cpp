@@ -12,10 +12,7 @@ using namespace coronet;
 using namespace std::chrono_literals;
 
 TEST(SocketStream, AttributesOfATcpConnection) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_tcp_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         EXPECT_EQ(client.extra<attr::family>(), AF_INET);
         EXPECT_EQ(client.extra<attr::remote_address>(), server.extra<attr::local_address>());
         EXPECT_EQ(client.extra<attr::remote_port>(), server.extra<attr::local_port>());
@@ -26,13 +23,12 @@ TEST(SocketStream, AttributesOfATcpConnection) {
         // Through the interface, the same.
         ByteStream& base = client;
         EXPECT_EQ(base.extra<attr::local_port>(), client.extra<attr::local_port>());
+        co_return;
     });
 }
 
 TEST(SocketStream, MissingAttributeIsALookupError) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::unix_pair();
-        auto& client = client_server_pair.first;
+    stream_test::run_with_unix_pair([](SocketStream& client, SocketStream&) -> Task<void> {
         EXPECT_EQ(client.extra<attr::family>(), AF_UNIX);
         EXPECT_THROW(client.extra<attr::remote_port>(), TypedAttributeLookupError);
         EXPECT_FALSE(client.try_extra<attr::local_port>().has_value());
@@ -41,14 +37,12 @@ TEST(SocketStream, MissingAttributeIsALookupError) {
         } catch (const TypedAttributeLookupError& e) {
             EXPECT_NE(std::string(e.what()).find("local_port"), std::string::npos);
         }
+        co_return;
     });
 }
 
 TEST(SocketStream, ReceiveAfterPeerResetIsBroken) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_tcp_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         co_await stream_test::reset_connection(client);
         try {
             (void)co_await server.receive();
@@ -60,10 +54,7 @@ TEST(SocketStream, ReceiveAfterPeerResetIsBroken) {
 }
 
 TEST(SocketStream, SendSendsEverythingOfABigBuffer) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::unix_pair();
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_unix_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         Bytes big(std::size_t{8} << 20);
         for (std::size_t i = 0; i < big.size(); ++i)
             big[i] = static_cast<std::byte>(i * 31);
@@ -84,10 +75,7 @@ TEST(SocketStream, SendSendsEverythingOfABigBuffer) {
 }
 
 TEST(SocketStream, ReceiveAndSendCanBeBoundedByATimeoutScope) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::tcp_pair("127.0.0.1");
-        auto& client = client_server_pair.first;
-        auto& server = client_server_pair.second;
+    stream_test::run_with_tcp_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         // The frame-free awaitables go into the scope helpers as they are.
         co_await fail_after(10s, client.send("hi"));
         EXPECT_EQ((co_await fail_after(10s, server.receive())).str(), "hi");
@@ -100,9 +88,7 @@ TEST(SocketStream, ReceiveAndSendCanBeBoundedByATimeoutScope) {
 }
 
 TEST(SocketStream, ReceiveOfZeroBytesIsRejected) {
-    run([]() -> Task<void> {
-        auto client_server_pair = co_await stream_test::unix_pair();
-        auto& client = client_server_pair.first;
+    stream_test::run_with_unix_pair([](SocketStream& client, SocketStream&) -> Task<void> {
         EXPECT_THROW((void)co_await client.receive(0), std::invalid_argument);
     });
 }

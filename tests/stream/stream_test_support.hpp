@@ -1,5 +1,6 @@
 // Shared helpers for the stream tests: connected SocketStream pairs over
-// TCP (IPv4, IPv6) and UNIX sockets, as conformance-suite fixtures.
+// TCP (IPv4, IPv6) and UNIX sockets, as test fixtures and as
+// conformance-suite fixtures.
 #pragma once
 
 #include <unistd.h>
@@ -38,6 +39,25 @@ inline Task<std::pair<coronet::UNIXSocketStream, coronet::UNIXSocketStream>> uni
     coronet::UNIXSocketStream server = co_await listener.accept();
     co_await listener.aclose();
     co_return std::pair{std::move(client), std::move(server)};
+}
+
+// The SocketStream tests' fixture: runs `body(client, server)`, a coroutine,
+// on a new loop with a fresh connected pair (tcp_pair on 127.0.0.1).
+template <class Body>
+void run_with_tcp_pair(Body body) {
+    coronet::run([&body]() -> Task<void> {
+        auto client_server_pair = co_await tcp_pair("127.0.0.1");
+        co_await body(client_server_pair.first, client_server_pair.second);
+    });
+}
+
+// The same with a UNIX pair (unix_pair).
+template <class Body>
+void run_with_unix_pair(Body body) {
+    coronet::run([&body]() -> Task<void> {
+        auto client_server_pair = co_await unix_pair();
+        co_await body(client_server_pair.first, client_server_pair.second);
+    });
 }
 
 template <class S>
