@@ -85,17 +85,49 @@ def main():
             return kv.get("p50_us")
         return None
 
+    def baseline_at(sc, rep, name, what):
+        """raw_epoll's figure at `name`'s place in the repetition's sequence.
+
+        run.sh runs raw_epoll first and again last (raw_epoll_end); the
+        machine's speed drifts in between, so a server late in the sequence
+        is compared with the two runs interpolated linearly to its position.
+        Without the second run (older data) it is the first run alone."""
+        first = runs[(sc, "raw_epoll")].get(rep)
+        if not first or not good(first) or not value(first, what):
+            return None
+        b0 = value(first, what)
+        last = runs[(sc, "raw_epoll_end")].get(rep)
+        if (not last or not good(last) or not value(last, what) or name not in servers
+                or "raw_epoll_end" not in servers):
+            return b0
+        i0, i1 = servers.index("raw_epoll"), servers.index("raw_epoll_end")
+        at = (servers.index(name) - i0) / (i1 - i0)
+        return b0 + (value(last, what) - b0) * at
+
     def ratio(sc, name, what, baseline="raw_epoll"):
         """Median over repetitions of server/baseline in the same repetition."""
         rs = []
         for rep, kv in runs[(sc, name)].items():
-            base = runs[(sc, baseline)].get(rep)
-            if not base or not good(kv) or not good(base):
+            if baseline == "raw_epoll":
+                b = baseline_at(sc, rep, name, what)
+            else:
+                base = runs[(sc, baseline)].get(rep)
+                b = value(base, what) if base and good(base) else None
+            if not good(kv) or not b:
                 continue
-            v, b = value(kv, what), value(base, what)
-            if v and b:
+            v = value(kv, what)
+            if v:
                 rs.append(v / b)
         return med(rs), len(rs), len(runs[(sc, name)])
+
+    def drift(sc, what):
+        """Median of raw_epoll_end / raw_epoll: how far the machine moved."""
+        rs = []
+        for rep, first in runs[(sc, "raw_epoll")].items():
+            last = runs[(sc, "raw_epoll_end")].get(rep)
+            if last and good(first) and good(last) and value(first, what) and value(last, what):
+                rs.append(value(last, what) / value(first, what))
+        return (min(rs), med(rs), max(rs)) if rs else None
 
     def cell(sc, name, what):
         r, n, total = ratio(sc, name, what)
@@ -227,6 +259,15 @@ def main():
     w("rps / (server CPU% / 100): the server's own cost per request. With C=50 the single-core "
       "load generator is the ceiling for every native server, so the raw rate says little there.")
     w("")
+    if "raw_epoll_end" in servers:
+        w("raw_epoll runs first and again last (`raw_epoll_end`) in every repetition, and each "
+          "server is compared with the two interpolated to its place in the sequence: this "
+          "VM's speed drifts over a minute. The drift, raw_epoll_end ÷ raw_epoll "
+          "(min / median / max over repetitions): " + "; ".join(
+              f"{SCEN_LABEL.get(s, s)[:3]} " + ("—" if not drift(s, "per_cpu") else
+                                                 "%.2f / %.2f / %.2f" % drift(s, "per_cpu"))
+              for s in scens) + ".")
+        w("")
     w("| server | " + " | ".join(SCEN_LABEL.get(s, s) for s in scens) + " |")
     w("|---|" + "---|" * len(scens))
     for name in servers:

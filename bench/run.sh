@@ -118,12 +118,17 @@ for p in "${peers[@]}"; do
     /usr/bin/python3 -c "import ${PY_MOD[$p]}" 2>/dev/null && only+="$p," || note "skipped: $p (python module ${PY_MOD[$p]} missing)"
   fi
 done
-only+=$coronet_names
+# The VM's speed drifts by tens of percent over a minute, and run_peers.sh runs
+# raw_epoll first and coronet's servers last in every repetition. The baseline
+# runs again at the end, so report.py can compare each server with the
+# baseline interpolated to its place in the sequence (and show the drift).
+BASELINE_AT_END="raw_epoll_end=$PEERS/build/raw_epoll {port}"
+only+="${coronet_names}raw_epoll_end,"
 
 # ---- throughput / latency through the shared harness --------------------------------
 echo "== run_peers.sh: REPS=$REPS DUR=$DUR SCEN=$SCEN servers=$only" >&2
 (cd "$PEERS" && REPS=$REPS DUR=$DUR WARM=$WARM SCEN=$SCEN SANITY=$SANITY ONLY=$only \
-   OUT="$WORK/peers.md" timeout 7200 ./run_peers.sh "${CORONET[@]}") 2>"$WORK/run_peers.log"
+   OUT="$WORK/peers.md" timeout 7200 ./run_peers.sh "${CORONET[@]}" "$BASELINE_AT_END") 2>"$WORK/run_peers.log"
 rc=$?
 raw=$(sed -n 's/.*(raw data: \(.*\))$/\1/p' "$WORK/run_peers.log" | tail -1)
 if [ $rc -ne 0 ] || [ -z "$raw" ]; then
