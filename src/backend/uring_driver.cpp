@@ -350,6 +350,7 @@ bool UringDriver::start(Operation& op) {
         case OpCode::send:
         case OpCode::sendmsg:
         case OpCode::sendto:
+            if (op.byte_stream && op.code == OpCode::send && native(op.code)) break;
             if (native(op.code)) {
                 const int result = try_send(op);
                 if (result != -EAGAIN) {

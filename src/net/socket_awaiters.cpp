@@ -107,6 +107,7 @@ std::size_t ReceiveIntoAwaiter::await_resume() {
 void SendAllAwaiter::prepare() noexcept {
     op_.code = backend::OpCode::send;
     op_.flags = flags_;
+    op_.byte_stream = socket_->type() == SOCK_STREAM;
     // The driver only reads the buffer; Operation has one pointer for both ways.
     op_.buffer = const_cast<std::byte*>(rest_.data());
     op_.length = rest_.size();

@@ -145,6 +145,7 @@ Task<std::size_t> Socket::send(BytesView data, int flags) {
     op.code = OpCode::send;
     op.fd = fd_for("send");
     op.flags = flags;
+    op.byte_stream = type_ == SOCK_STREAM;
     // The driver only reads the buffer; Operation has one pointer for both ways.
     op.buffer = const_cast<std::byte*>(data.data());
     op.length = data.size();

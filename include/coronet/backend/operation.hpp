@@ -72,6 +72,13 @@ struct Operation {
     const sockaddr* connect_address = nullptr;  // connect/sendto: destination
     socklen_t connect_length = 0;
     short poll_events = 0;
+    // send on a connected byte-stream socket: the driver may queue it with the
+    // loop's other requests rather than call send() at once. io_uring does, so
+    // a thousand connections' replies cost one io_uring_enter instead of a
+    // thousand send calls. Only where a short send is an ordinary result: on
+    // a datagram socket the kernel's retry of a queued send on a full queue
+    // can fail it with EMSGSIZE.
+    bool byte_stream = false;
     TimePoint deadline{};
 
     // Result of recv_provided: the bytes are provided.data[0 .. result).
