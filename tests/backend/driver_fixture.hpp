@@ -210,6 +210,18 @@ class DriverTest : public ::testing::TestWithParam<BackendParam> {
             driver_->poll(std::chrono::nanoseconds(0));
     }
 
+    // Drains `reader` between polls until `t` (a send waiting for room) is
+    // done (bounded: a hang fails in wait()).
+    void drain_until_done(TestOp& t, int reader) {
+        static char sink[65536];
+        for (int i = 0; i < 1000 && !t.done(); ++i) {
+            while (::read(reader, sink, sizeof sink) > 0) {
+            }
+            driver_->poll(std::chrono::milliseconds(10));
+        }
+        wait(t);
+    }
+
     std::unique_ptr<Driver> driver_;
     std::vector<Fd> extra_;  // fds that must close after the driver
     int fds_before_ = 0;
