@@ -85,25 +85,63 @@ TEST(ThreadsToThread, NonCancellableWaitsThenCancelsAtNextCheckpoint) {
 }
 
 TEST(ThreadsToThread, CancellableAbandonsTheThread) {
+    auto started = std::make_shared<std::promise<void>>();
     auto release = std::make_shared<std::promise<void>>();
     auto done = std::make_shared<std::atomic<bool>>(false);
+    std::shared_future<void> has_started = started->get_future().share();
     std::shared_future<void> released = release->get_future().share();
     run([&]() -> Task<void> {
-        // Named, not a temporary inside the co_await: g++ 12.2 destroys such
+        // Named, not temporaries inside the co_await: g++ 12.2 destroys such
         // temporaries twice (see the note in NonCancellableWaits... above).
-        auto job = [released, done] {
+        auto job = [started, released, done] {
+            started->set_value();
             released.wait();
             done->store(true);
             return std::string("discarded");
         };
-        auto r = co_await move_on_after(1ms, to_thread::run_sync(job, {.cancellable = true}));
-        EXPECT_FALSE(r);
+        auto wait_until_started = [has_started] { has_started.wait(); };
+        CancelScope scope;
+        bool returned_a_value = false;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                co_await scope.run([&]() -> Task<void> {
+                    co_await to_thread::run_sync(job, {.cancellable = true});
+                    returned_a_value = true;
+                }());
+            });
+            // Cancelled only once the job runs: a cancel that came first would
+            // rightly never start it, and this test is about abandoning.
+            co_await to_thread::run_sync(wait_until_started);
+            scope.cancel();
+        });
+        EXPECT_TRUE(scope.cancelled_caught());
+        EXPECT_FALSE(returned_a_value);
         EXPECT_FALSE(done->load());
     });
     // The loop is gone; the abandoned thread finishes and drops its result.
     release->set_value();
     while (!done->load())
         std::this_thread::yield();
+}
+
+TEST(ThreadsToThread, AlreadyCancelledNeverStartsTheJob) {
+    // A checkpoint, as in Trio: a task cancelled before the call raises
+    // Cancelled without handing the job to a worker, cancellable or not.
+    for (const bool cancellable : {false, true}) {
+        auto ran = std::make_shared<std::atomic<bool>>(false);
+        run([&]() -> Task<void> {
+            auto job = [ran] { ran->store(true); };
+            CancelScope scope;
+            scope.cancel();
+            co_await scope.run([&]() -> Task<void> {
+                co_await to_thread::run_sync(job, {.cancellable = cancellable});
+            }());
+            EXPECT_TRUE(scope.cancelled_caught());
+        });
+        // A non-cancellable call awaits its job, so one handed over would have
+        // run by now; for the cancellable call this can only miss, never lie.
+        EXPECT_FALSE(ran->load()) << "cancellable=" << cancellable;
+    }
 }
 
 TEST(ThreadsToThread, LimiterBoundsConcurrency) {
