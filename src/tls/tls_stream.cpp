@@ -222,6 +222,13 @@ Task<Bytes> TLSStream::do_receive(std::size_t max_bytes) {
             status = s->engine.read(out, max_bytes);
         } catch (const SSLError&) {
             s->receive_error = std::current_exception();
+            // OpenSSL queued an alert saying why (bad record mac, ...): the
+            // peer should hear it, as after a failed handshake. The writer
+            // sends it on its own; the failure stays what is raised.
+            try {
+                start_flush(s);
+            } catch (const std::exception&) {
+            }
             throw;
         }
         // Post-handshake messages (a KeyUpdate reply, ...) go out too.

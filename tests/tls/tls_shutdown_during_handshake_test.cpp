@@ -146,18 +146,6 @@ TEST(TlsShutdownDuringHandshake, CancelledWrapClosesTheStreamWithoutCloseNotify)
 
 namespace {
 
-// The server end of a TLS session driven by a bare engine over `raw`, so
-// that the test can write anything on the wire after the handshake.
-Task<void> engine_handshake(TLSEngine& engine, ByteStream& raw) {
-    for (int i = 0; i < 20; ++i) {
-        const auto status = engine.do_handshake();
-        if (engine.pending_ciphertext() > 0) co_await raw.send(engine.take_ciphertext());
-        if (status == TLSEngine::Status::ok) co_return;
-        engine.receive_ciphertext(co_await raw.receive());
-    }
-    throw std::runtime_error("engine_handshake: no end");
-}
-
 // After the session failed (a forged record), aclose() does not raise and
 // closes the wrapped stream; unwrap() raises the failure receive() raised.
 Task<void> close_a_failed_session(std::unique_ptr<ByteStream> client_side,
@@ -165,7 +153,7 @@ Task<void> close_a_failed_session(std::unique_ptr<ByteStream> client_side,
     TLSEngine server(tls_test::server_context(), true);
     std::optional<TLSStream> client;
     co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
-        tg.spawn([&]() -> Task<void> { co_await engine_handshake(server, *raw); });
+        tg.spawn([&]() -> Task<void> { co_await tls_test::engine_handshake(server, *raw); });
         client.emplace(co_await TLSStream::wrap(
             std::move(client_side),
             {.hostname = "localhost", .ssl_context = tls_test::client_context()}));

@@ -10,6 +10,7 @@
 #include <coronet/testing/stream_conformance.hpp>
 #include <coronet/tls/tls.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -121,6 +122,18 @@ Task<std::string> message_of(Task<T> task) {
         co_return std::string("unexpected exception: ") + e.what();
     }
     co_return std::string("no exception");
+}
+
+// The handshake of a session driven by a bare engine over `raw`, so that a
+// test can then put anything on the wire.
+inline Task<void> engine_handshake(coronet::TLSEngine& engine, coronet::ByteStream& raw) {
+    for (int i = 0; i < 20; ++i) {
+        const auto status = engine.do_handshake();
+        if (engine.pending_ciphertext() > 0) co_await raw.send(engine.take_ciphertext());
+        if (status == coronet::TLSEngine::Status::ok) co_return;
+        engine.receive_ciphertext(co_await raw.receive());
+    }
+    throw std::runtime_error("engine_handshake: no end");
 }
 
 }  // namespace tls_test
