@@ -7,6 +7,7 @@
 #
 #     tests/soak/run.sh                     # 4 runs of 10 minutes
 #     SECONDS_PER_RUN=60 CONNECTIONS=500 MODES=tls BACKENDS=io_uring tests/soak/run.sh
+#     MAX_HANDSHAKES=64 MODES=tls tests/soak/run.sh   # TLSListener's handshake cap
 #
 # The TLS certificates are made in-process at start (a temporary directory,
 # removed at exit). Runs under `nice` (NICE, default 5): the churn rate it
@@ -19,6 +20,7 @@ warmup=${WARMUP:-$((seconds / 10))}
 modes=${MODES:-"plain tls"}
 backends=${BACKENDS:-"epoll io_uring"}
 niceness=${NICE:-5}
+max_handshakes=${MAX_HANDSHAKES:-0}
 results=tests/soak/RESULTS.md
 { cmake --preset release && cmake --build --preset release -j 2 --target coronet_soak; } \
     >/dev/null || { echo "build failed"; exit 1; }
@@ -38,7 +40,8 @@ for mode in $modes; do
         # outlasts its timeout); `timeout` is a last resort against a hang.
         line=$(CORONET_BACKEND=$backend timeout --signal=KILL $((seconds + 300)) \
             nice -n "$niceness" build/release/tests/coronet_soak "${flag[@]}" \
-            --seconds "$seconds" --connections "$connections" --warmup "$warmup")
+            --seconds "$seconds" --connections "$connections" --warmup "$warmup" \
+            --max-handshakes "$max_handshakes")
         rc=$?
         echo "$line"
         result=pass
@@ -48,8 +51,11 @@ for mode in $modes; do
         fi
         [ -z "$line" ] && line="mode=$mode backend=$backend"
         heap=$(field "$line" heap_in_use_samples_kib)
+        shown_mode=$mode
+        [ "$mode" = tls ] && [ "$max_handshakes" != 0 ] &&
+            shown_mode="tls, max_concurrent_handshakes $max_handshakes"
         printf '| %s | %s | %s | %s s (warm-up %s s) | %s | %s (%s/s) | %s | %s → %s KiB (%s %%) | %s → %s KiB (peak %s) | %s / %s (in loop %s / %s) | %s |\n' \
-            "$(date -u +%Y-%m-%d)" "$mode" "$backend" "$seconds" "$warmup" "$connections" \
+            "$(date -u +%Y-%m-%d)" "$shown_mode" "$backend" "$seconds" "$warmup" "$connections" \
             "$(field "$line" exchanges)" "$(field "$line" per_second)" "$(field "$line" errors)" \
             "$(field "$line" rss_after_warmup_kib)" "$(field "$line" rss_end_kib)" \
             "$(field "$line" rss_growth_pct)" "$(first "$heap")" "$(last "$heap")" "$(peak "$heap")" \

@@ -4,7 +4,10 @@
 // past the limit after warm-up, or open fds not back to their starting count.
 //
 //     coronet_soak [--tls] [--seconds S] [--connections N] [--warmup S]
-//                  [--max-growth PCT] [--exchange-timeout S]
+//                  [--max-growth PCT] [--exchange-timeout S] [--max-handshakes N]
+//
+// --max-handshakes is the TLS server's max_concurrent_handshakes (0, the
+// default: no limit, as in TLSListener).
 //
 // The server runs on one loop, the clients on another (run_multi); each
 // client task loops: connect (and handshake), send 64..4096 random bytes,
@@ -54,6 +57,7 @@ struct Settings {
     int warmup = 60;
     double max_growth_percent = 5;
     int exchange_timeout = 60;
+    int max_handshakes = 0;
 };
 
 long rss_kib() {
@@ -109,6 +113,8 @@ bool parse(int argc, char** argv, Settings& s) {
             warmup_given = true;
         } else if (arg == "--exchange-timeout") {
             ok = parse_int(value, s.exchange_timeout);
+        } else if (arg == "--max-handshakes") {
+            ok = parse_int(value, s.max_handshakes);
         } else if (arg == "--max-growth") {
             char* end = nullptr;
             s.max_growth_percent = std::strtod(value, &end);
@@ -252,7 +258,9 @@ Task<void> server(Shared& shared) {
     if (shared.settings->tls) {
         TLSListener listener(
             std::move(tcp), shared.server_context,
-            {.handshake_timeout = std::chrono::seconds(shared.settings->exchange_timeout)});
+            {.handshake_timeout = std::chrono::seconds(shared.settings->exchange_timeout),
+             .max_concurrent_handshakes =
+                 static_cast<std::size_t>(shared.settings->max_handshakes)});
         std::function<Task<void>(TLSStream)> handler = [&shared](TLSStream s) {
             return echo(shared, std::move(s));
         };
@@ -341,7 +349,8 @@ int main(int argc, char** argv) {
     if (!parse(argc, argv, settings)) {
         std::fprintf(stderr,
                      "usage: coronet_soak [--tls] [--seconds S>0] [--connections N>0] "
-                     "[--warmup S<seconds] [--max-growth PCT] [--exchange-timeout S>0]\n");
+                     "[--warmup S<seconds] [--max-growth PCT] [--exchange-timeout S>0] "
+                     "[--max-handshakes N]\n");
         return 2;
     }
     rlimit limit{};
@@ -382,14 +391,16 @@ int main(int argc, char** argv) {
     const std::string heap = join(shared.heap_samples);
     const long exchanges = shared.exchanges.load();
     std::printf(
-        "mode=%s backend=%s seconds=%d connections=%d exchanges=%ld per_second=%.0f "
+        "mode=%s backend=%s seconds=%d connections=%d max_handshakes=%d exchanges=%ld "
+        "per_second=%.0f "
         "bytes=%ld errors=%ld rss_after_warmup_kib=%ld rss_end_kib=%ld rss_growth_pct=%.2f "
         "fds_start=%d fds_end=%d loop_fds_start=%d loop_fds_end=%d server_left=%d "
         "completed=%s rss_samples_kib=%s heap_in_use_samples_kib=%s\n",
         settings.tls ? "tls" : "plain", shared.backend.c_str(), settings.seconds,
-        settings.connections, exchanges, static_cast<double>(exchanges) / settings.seconds,
-        shared.bytes.load(), shared.errors.load(), shared.rss_after_warmup, shared.rss_end, growth,
-        fds_before, fds_after, shared.loop_fds_start, shared.loop_fds_end, shared.server_left,
+        settings.connections, settings.max_handshakes, exchanges,
+        static_cast<double>(exchanges) / settings.seconds, shared.bytes.load(),
+        shared.errors.load(), shared.rss_after_warmup, shared.rss_end, growth, fds_before,
+        fds_after, shared.loop_fds_start, shared.loop_fds_end, shared.server_left,
         shared.completed ? "yes" : "no", samples.c_str(), heap.c_str());
     std::fflush(stdout);
     const bool ok = shared.completed && shared.errors == 0 && exchanges > 0 &&

@@ -102,6 +102,110 @@ TEST(TlsListener, SlowAndBadClientsDoNotStopTheOthers) {
     });
 }
 
+// Polls `ready` once a millisecond, at most `tries` times.
+template <class Ready>
+Task<bool> eventually(Ready ready, int tries = 5000) {
+    for (int i = 0; i < tries && !ready(); ++i)
+        co_await coronet::sleep(1ms);
+    co_return ready();
+}
+
+TEST(TlsListener, HandshakesPastTheLimitWaitForASlot) {
+    tls_test::run([]() -> Task<void> {
+        Reports reports;
+        reports.install();
+        auto tcp = co_await coronet::create_tcp_listener({.local_host = "127.0.0.1"});
+        TLSListener listener(std::move(tcp), tls_test::server_context(),
+                             {.max_concurrent_handshakes = 1});
+        const int port = listener.extra<attr::local_port>();
+        bool served = false;
+        bool waited = false;
+        co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                co_await listener.serve([](TLSStream client) -> Task<void> {
+                    Bytes b = co_await client.receive();
+                    co_await client.send(b);
+                    co_await client.aclose();
+                });
+            });
+            // A silent client takes the only slot: its handshake waits for a ClientHello.
+            coronet::SocketStream silent = co_await coronet::connect_tcp("127.0.0.1", port);
+            const bool holding = co_await eventually(
+                [&] { return listener.statistics().handshakes_in_progress == 1; });
+            EXPECT_TRUE(holding);
+            co_await coronet::with_task_group([&](coronet::TaskGroup& clients) -> Task<void> {
+                clients.spawn([&]() -> Task<void> {
+                    TLSStream good =
+                        co_await coronet::connect_tcp("127.0.0.1", port,
+                                                      {.tls = true,
+                                                       .ssl_context = tls_test::client_context(),
+                                                       .tls_hostname = "localhost"});
+                    co_await good.send("echo me");
+                    served = (co_await good.receive()).str() == "echo me";
+                    co_await good.aclose();
+                });
+                waited = co_await eventually([&] {
+                    const auto now = listener.statistics();
+                    return now.handshakes_waiting == 1 && now.handshakes_in_progress == 1;
+                });
+                EXPECT_FALSE(served) << "served past the limit";
+                // Its handshake ends (the peer left): the slot goes to the good client.
+                co_await silent.aclose();
+            });
+            tg.cancel_scope().cancel();
+        });
+        co_await listener.aclose();
+        EXPECT_TRUE(waited);
+        EXPECT_TRUE(served);
+        const auto after = listener.statistics();
+        EXPECT_EQ(after.handshakes_in_progress, 0u);
+        EXPECT_EQ(after.handshakes_waiting, 0u);
+        CO_ASSERT(reports.lines.size() == 1);
+        EXPECT_TRUE(contains(reports.lines.at(0), "TLS handshake failed")) << reports.lines.at(0);
+    });
+}
+
+TEST(TlsListener, AWaitForASlotEndsWithTheHandshakeTimeout) {
+    tls_test::run([]() -> Task<void> {
+        Reports reports;
+        reports.install();
+        auto tcp = co_await coronet::create_tcp_listener({.local_host = "127.0.0.1"});
+        TLSListener listener(std::move(tcp), tls_test::server_context(),
+                             {.handshake_timeout = 200ms, .max_concurrent_handshakes = 1});
+        const int port = listener.extra<attr::local_port>();
+        co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                co_await listener.serve([](TLSStream) -> Task<void> { co_return; });
+            });
+            coronet::SocketStream first = co_await coronet::connect_tcp("127.0.0.1", port);
+            coronet::SocketStream second = co_await coronet::connect_tcp("127.0.0.1", port);
+            const bool one_waits =
+                co_await eventually([&] { return listener.statistics().handshakes_waiting == 1; });
+            EXPECT_TRUE(one_waits);
+            // Neither ever says a word: both are closed by the timeout, the
+            // second whether it was still waiting for the slot or had it by then.
+            for (coronet::SocketStream* silent : {&first, &second}) {
+                bool closed = false;
+                try {
+                    co_await silent->receive();
+                } catch (const coronet::EndOfStream&) {
+                    closed = true;
+                } catch (const coronet::BrokenResourceError&) {
+                    closed = true;
+                }
+                EXPECT_TRUE(closed);
+                co_await silent->aclose();
+            }
+            tg.cancel_scope().cancel();
+        });
+        co_await listener.aclose();
+        CO_ASSERT(reports.lines.size() == 2);
+        for (const auto& line : reports.lines)
+            EXPECT_TRUE(contains(line, "TLS handshake timed out after 200 ms")) << line;
+        EXPECT_EQ(listener.statistics().handshakes_waiting, 0u);
+    });
+}
+
 TEST(TlsListener, AcceptHandshakesAndSkipsFailedOnes) {
     tls_test::run([]() -> Task<void> {
         Reports reports;
@@ -123,6 +227,7 @@ TEST(TlsListener, AcceptHandshakesAndSkipsFailedOnes) {
                 co_await c.aclose();
             });
             TLSStream server = co_await listener.accept();
+            CO_ASSERT(listener.statistics().handshakes_in_progress == 0);
             CO_ASSERT((co_await server.receive()).str() == "x");
             CO_ASSERT(server.extra<attr::server_side>());
             co_await server.aclose();

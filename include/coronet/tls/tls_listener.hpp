@@ -17,11 +17,16 @@
 //
 // accept() handshakes inline, one connection at a time; a connection whose
 // handshake fails is reported the same way and accept() goes on to the next.
+//
+// max_concurrent_handshakes caps the handshakes in flight: a burst of a
+// thousand clients then costs the memory of that many handshakes, not of a
+// thousand (statistics() shows how many run and how many wait).
 #pragma once
 
 #include <any>
 #include <chrono>
 #include <concepts>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -38,9 +43,23 @@ namespace coronet {
 struct TLSListenerOptions {
     bool standard_compatible = true;
     std::chrono::milliseconds handshake_timeout{30000};
+    // At most this many handshakes at once (0: no limit). A connection past
+    // the limit waits for a handshake to end, holding only its socket (a
+    // handshake holds OpenSSL's state, tens of KiB, and costs the CPU); the
+    // wait counts toward handshake_timeout. Bounds what a burst of clients
+    // can take from the server.
+    std::size_t max_concurrent_handshakes = 0;
+};
+
+// What a TLSListener's handshakes are doing now.
+struct TLSListenerStatistics {
+    std::size_t handshakes_in_progress = 0;
+    std::size_t handshakes_waiting = 0;  // for a slot, past max_concurrent_handshakes
 };
 
 namespace tls_detail {
+struct HandshakeSlots;  // tls_listener.cpp
+
 template <class S>
 S listener_stream_of(const Listener<S>*);
 template <class L>
@@ -109,6 +128,7 @@ class TLSListener : public Listener<TLSStream> {
 
     const std::shared_ptr<SSLContext>& ssl_context() const noexcept { return context_; }
     const TLSListenerOptions& options() const noexcept { return options_; }
+    TLSListenerStatistics statistics() const noexcept;
 
   protected:
     Task<void> serve_into(std::shared_ptr<Handler> handler, TaskGroup& group) override;
@@ -120,6 +140,8 @@ class TLSListener : public Listener<TLSStream> {
     std::unique_ptr<tls_detail::AnyListener> listener_;
     std::shared_ptr<SSLContext> context_;
     TLSListenerOptions options_;
+    // Shared with the handshakes in flight, which may outlive a moved-from listener.
+    std::shared_ptr<tls_detail::HandshakeSlots> slots_;
 };
 
 }  // namespace coronet
