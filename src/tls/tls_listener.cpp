@@ -65,21 +65,24 @@ std::string remote_of(const ByteStream& stream) {
     return "unknown";
 }
 
-// The handshake, bounded by the listener's timeout; nullopt after reporting
-// a failure (the connection is closed by then).
 // The slot first, so that a connection waiting for one holds no TLS state.
-Task<TLSStream> wrap_in_a_slot(std::unique_ptr<ByteStream> raw, TLSStreamOptions tls,
+// `raw` stays the caller's until the slot is taken.
+Task<TLSStream> wrap_in_a_slot(std::unique_ptr<ByteStream>& raw, TLSStreamOptions tls,
                                HandshakeSlot& slot) {
     co_await slot.take();
     co_return co_await TLSStream::wrap(std::move(raw), std::move(tls));
 }
 
+// The handshake, bounded by the listener's timeout; nullopt after reporting
+// a failure (the connection is closed by then).
 Task<std::optional<TLSStream>> handshake(std::unique_ptr<ByteStream> raw,
                                          std::shared_ptr<SSLContext> context,
                                          TLSListenerOptions options,
                                          std::shared_ptr<HandshakeSlots> slots) {
     const std::string peer = remote_of(*raw);
+    std::optional<TLSStream> stream;
     std::exception_ptr failure;
+    std::exception_ptr cancelled;
     try {
         TLSStreamOptions tls;
         tls.server_side = true;
@@ -87,20 +90,27 @@ Task<std::optional<TLSStream>> handshake(std::unique_ptr<ByteStream> raw,
         tls.standard_compatible = options.standard_compatible;
         HandshakeSlot slot(*slots);
         CancelScope scope(deadline_after(options.handshake_timeout, "TLSListener"));
-        auto stream = co_await scope.run(wrap_in_a_slot(std::move(raw), std::move(tls), slot));
-        if (stream) co_return std::move(stream);
-        std::string why = "TLS handshake timed out after " +
-                          std::to_string(options.handshake_timeout.count()) + " ms";
-        if (!slot.taken()) {
-            why += ", waiting for one of the " + std::to_string(options.max_concurrent_handshakes) +
-                   " handshake slots (max_concurrent_handshakes)";
+        stream = co_await scope.run(wrap_in_a_slot(raw, std::move(tls), slot));
+        if (!stream) {
+            std::string why = "TLS handshake timed out after " +
+                              std::to_string(options.handshake_timeout.count()) + " ms";
+            if (!slot.taken()) {
+                why += ", waiting for one of the " +
+                       std::to_string(options.max_concurrent_handshakes) +
+                       " handshake slots (max_concurrent_handshakes)";
+            }
+            failure = std::make_exception_ptr(TimeoutError(why));
         }
-        failure = std::make_exception_ptr(TimeoutError(why));
     } catch (const Cancelled&) {
-        throw;
+        cancelled = std::current_exception();
     } catch (...) {
         failure = std::current_exception();
     }
+    // Still here only when the wait for a slot ended it (wrap() closes what
+    // it was given): closed the same way.
+    if (raw) co_await shielded(raw->aclose());
+    if (cancelled) std::rethrow_exception(cancelled);
+    if (stream) co_return std::move(stream);
     Loop::current().call_exception_handler({"TLS handshake failed (remote " + peer + ")", failure});
     co_return std::nullopt;
 }

@@ -99,7 +99,10 @@ TEST(ThreadsToThread, CancellableAbandonsTheThread) {
             done->store(true);
             return std::string("discarded");
         };
-        auto wait_until_started = [has_started] { has_started.wait(); };
+        // Bounded, so that a job that never starts fails the test instead of hanging it.
+        auto wait_until_started = [has_started] {
+            return has_started.wait_for(30s) == std::future_status::ready;
+        };
         CancelScope scope;
         bool returned_a_value = false;
         co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
@@ -111,7 +114,8 @@ TEST(ThreadsToThread, CancellableAbandonsTheThread) {
             });
             // Cancelled only once the job runs: a cancel that came first would
             // rightly never start it, and this test is about abandoning.
-            co_await to_thread::run_sync(wait_until_started);
+            const bool started_in_time = co_await to_thread::run_sync(wait_until_started);
+            EXPECT_TRUE(started_in_time);
             scope.cancel();
         });
         EXPECT_TRUE(scope.cancelled_caught());
@@ -120,8 +124,10 @@ TEST(ThreadsToThread, CancellableAbandonsTheThread) {
     });
     // The loop is gone; the abandoned thread finishes and drops its result.
     release->set_value();
-    while (!done->load())
+    const auto give_up = std::chrono::steady_clock::now() + 30s;
+    while (!done->load() && std::chrono::steady_clock::now() < give_up)
         std::this_thread::yield();
+    EXPECT_TRUE(done->load());
 }
 
 TEST(ThreadsToThread, AlreadyCancelledNeverStartsTheJob) {

@@ -19,8 +19,9 @@
 // handshake fails is reported the same way and accept() goes on to the next.
 //
 // max_concurrent_handshakes caps the handshakes in flight: a burst of a
-// thousand clients then costs the memory of that many handshakes, not of a
-// thousand (statistics() shows how many run and how many wait).
+// thousand clients then costs the TLS memory of that many handshakes, not of
+// a thousand (statistics() shows how many run and how many wait). A silent
+// client holds its slot until handshake_timeout, so keep that short with a cap.
 #pragma once
 
 #include <any>
@@ -46,8 +47,8 @@ struct TLSListenerOptions {
     // At most this many handshakes at once (0: no limit). A connection past
     // the limit waits for a handshake to end, holding only its socket (a
     // handshake holds OpenSSL's state, tens of KiB, and costs the CPU); the
-    // wait counts toward handshake_timeout. Bounds what a burst of clients
-    // can take from the server.
+    // wait counts toward handshake_timeout. Bounds the TLS memory a burst of
+    // clients can take; accepting is not capped.
     std::size_t max_concurrent_handshakes = 0;
 };
 
