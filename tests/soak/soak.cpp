@@ -299,8 +299,8 @@ Task<void> sample_memory(Shared& shared, TimePoint start, TimePoint until) {
 }
 
 // The open-fd count once it reads the same twice 10 ms apart. Something
-// else in the process (the other loop's thread or a runtime; under ASan, about
-// one smoke run in sixty) can hold two fds for a moment as the run starts, and
+// else in the process (the other loop's thread or a runtime; under ASan, 2
+// smoke runs in about 190) can hold two fds for a moment as the run starts, and
 // a start count taken then failed the smoke with "loop_fds_start=13
 // loop_fds_end=11" although nothing leaked.
 Task<int> settled_open_fds() {
