@@ -48,18 +48,9 @@ Task<std::string> read_until_failure(TLSEngine& engine, ByteStream& raw) {
 Task<void> forged_record_is_answered_with_an_alert(std::unique_ptr<ByteStream> client_side,
                                                    std::unique_ptr<ByteStream> raw) {
     TLSEngine server(tls_test::server_context(), true);
-    std::optional<TLSStream> client;
-    co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
-        tg.spawn([&]() -> Task<void> { co_await tls_test::engine_handshake(server, *raw); });
-        client.emplace(co_await TLSStream::wrap(
-            std::move(client_side),
-            {.hostname = "localhost", .ssl_context = tls_test::client_context()}));
-    });
-    // An application-data record whose authentication tag cannot match.
-    std::string forged("\x17\x03\x03\x00\x20", 5);
-    forged.append(32, 'x');
-    co_await raw->send(forged);
-    const auto failure = co_await tls_test::message_of<coronet::SSLError>(client->receive());
+    TLSStream client = co_await tls_test::client_over_engine(server, std::move(client_side), *raw);
+    co_await raw->send(tls_test::forged_record());
+    const auto failure = co_await tls_test::message_of<coronet::SSLError>(client.receive());
     CO_ASSERT(contains(failure, "TLS read failed"));
     // Bounded: before the fix nothing came and the stream stayed open.
     std::optional<std::string> heard =
@@ -67,9 +58,9 @@ Task<void> forged_record_is_answered_with_an_alert(std::unique_ptr<ByteStream> c
     CO_ASSERT(heard.has_value());
     EXPECT_TRUE(contains(*heard, "alert bad record mac")) << *heard;
     // The failure is still what receive() raises, and closing still works.
-    const auto again = co_await tls_test::message_of<coronet::SSLError>(client->receive());
+    const auto again = co_await tls_test::message_of<coronet::SSLError>(client.receive());
     EXPECT_EQ(again, failure);
-    co_await client->aclose();
+    co_await client.aclose();
     co_await raw->aclose();
 }
 

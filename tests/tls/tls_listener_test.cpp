@@ -33,6 +33,26 @@ struct Reports {
     }
 };
 
+// The handler the serving tests use: echoes one chunk, then closes.
+Task<void> echo_once(TLSStream client) {
+    Bytes b = co_await client.receive();
+    co_await client.send(b);
+    co_await client.aclose();
+}
+
+// Whether the server closed `client` (EOF or reset) within 30 s.
+Task<bool> closed_by_server(coronet::SocketStream& client) {
+    try {
+        auto bounded = coronet::fail_after(30s, client.receive());
+        co_await std::move(bounded);
+    } catch (const coronet::EndOfStream&) {
+        co_return true;
+    } catch (const coronet::BrokenResourceError&) {
+        co_return true;
+    }
+    co_return false;
+}
+
 Task<std::string> read_line(coronet::ByteStream& s) {
     std::string line;
     // One byte at a time: nothing after the newline may be consumed.
@@ -55,13 +75,7 @@ TEST(TlsListener, SlowAndBadClientsDoNotStopTheOthers) {
         const int port = listener.extra<attr::local_port>();
         CO_ASSERT(listener.ssl_context()->role() == coronet::TLSRole::server);
         co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
-            tg.spawn([&]() -> Task<void> {
-                co_await listener.serve([](TLSStream client) -> Task<void> {
-                    Bytes b = co_await client.receive();
-                    co_await client.send(b);
-                    co_await client.aclose();
-                });
-            });
+            tg.spawn([&]() -> Task<void> { co_await listener.serve(echo_once); });
             // Silent: connects and says nothing (its handshake times out).
             coronet::SocketStream silent = co_await coronet::connect_tcp("127.0.0.1", port);
             // Bad: plaintext instead of a ClientHello.
@@ -77,14 +91,7 @@ TEST(TlsListener, SlowAndBadClientsDoNotStopTheOthers) {
             CO_ASSERT((co_await good.receive()).str() == "echo me");
             co_await good.aclose();
             // The silent one's handshake ends with the timeout; the listener closes it.
-            bool closed = false;
-            try {
-                co_await silent.receive();
-            } catch (const coronet::EndOfStream&) {
-                closed = true;
-            } catch (const coronet::BrokenResourceError&) {
-                closed = true;
-            }
+            const bool closed = co_await closed_by_server(silent);
             CO_ASSERT(closed);
             co_await silent.aclose();
             co_await bad.aclose();
@@ -121,13 +128,7 @@ TEST(TlsListener, HandshakesPastTheLimitWaitForASlot) {
         bool served = false;
         bool waited = false;
         co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
-            tg.spawn([&]() -> Task<void> {
-                co_await listener.serve([](TLSStream client) -> Task<void> {
-                    Bytes b = co_await client.receive();
-                    co_await client.send(b);
-                    co_await client.aclose();
-                });
-            });
+            tg.spawn([&]() -> Task<void> { co_await listener.serve(echo_once); });
             // A silent client takes the only slot: its handshake waits for a ClientHello.
             coronet::SocketStream silent = co_await coronet::connect_tcp("127.0.0.1", port);
             const bool holding = co_await eventually(
@@ -183,15 +184,7 @@ TEST(TlsListener, AWaitForASlotEndsWithTheHandshakeTimeout) {
             // second whether it was still waiting for the slot or had it by
             // then (which of the two depends on the timer's ticks).
             for (coronet::SocketStream* silent : {&first, &second}) {
-                bool closed = false;
-                try {
-                    auto bounded = coronet::fail_after(30s, silent->receive());
-                    co_await std::move(bounded);
-                } catch (const coronet::EndOfStream&) {
-                    closed = true;
-                } catch (const coronet::BrokenResourceError&) {
-                    closed = true;
-                }
+                const bool closed = co_await closed_by_server(*silent);
                 EXPECT_TRUE(closed);
                 co_await silent->aclose();
             }

@@ -151,21 +151,13 @@ namespace {
 Task<void> close_a_failed_session(std::unique_ptr<ByteStream> client_side,
                                   std::unique_ptr<ByteStream> raw) {
     TLSEngine server(tls_test::server_context(), true);
-    std::optional<TLSStream> client;
-    co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
-        tg.spawn([&]() -> Task<void> { co_await tls_test::engine_handshake(server, *raw); });
-        client.emplace(co_await TLSStream::wrap(
-            std::move(client_side),
-            {.hostname = "localhost", .ssl_context = tls_test::client_context()}));
-    });
-    std::string forged("\x17\x03\x03\x00\x20", 5);
-    forged.append(32, 'x');
-    co_await raw->send(forged);
-    const auto failure = co_await tls_test::message_of<coronet::SSLError>(client->receive());
+    TLSStream client = co_await tls_test::client_over_engine(server, std::move(client_side), *raw);
+    co_await raw->send(tls_test::forged_record());
+    const auto failure = co_await tls_test::message_of<coronet::SSLError>(client.receive());
     CO_ASSERT(contains(failure, "TLS read failed"));
-    const auto again = co_await tls_test::message_of<coronet::SSLError>(client->unwrap());
+    const auto again = co_await tls_test::message_of<coronet::SSLError>(client.unwrap());
     CO_ASSERT(again == failure);
-    co_await client->aclose();
+    co_await client.aclose();
     bool eof = false;
     for (int i = 0; i < 1000 && !eof; ++i) {
         try {

@@ -136,6 +136,27 @@ inline Task<void> engine_handshake(coronet::TLSEngine& engine, coronet::ByteStre
     throw std::runtime_error("engine_handshake: no end");
 }
 
+// A TLSStream client of `client_side`, handshaken with a bare engine
+// `server` that drives `raw`, the other end.
+inline Task<coronet::TLSStream> client_over_engine(coronet::TLSEngine& server,
+                                                   std::unique_ptr<coronet::ByteStream> client_side,
+                                                   coronet::ByteStream& raw) {
+    std::optional<coronet::TLSStream> client;
+    co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> Task<void> {
+        tg.spawn([&]() -> Task<void> { co_await engine_handshake(server, raw); });
+        client.emplace(co_await coronet::TLSStream::wrap(
+            std::move(client_side), {.hostname = "localhost", .ssl_context = client_context()}));
+    });
+    co_return std::move(*client);
+}
+
+// An application-data record whose authentication tag cannot match.
+inline std::string forged_record() {
+    std::string record("\x17\x03\x03\x00\x20", 5);
+    record.append(32, 'x');
+    return record;
+}
+
 }  // namespace tls_test
 
 #define CO_ASSERT(cond)                                     \
