@@ -54,6 +54,10 @@ class SocketTransport final : public Transport, public TransportCore {
         read_op_.on_complete = &on_read;
         read_op_.context = this;
         use_provided_ = loop.driver().features().provided_buffer_size > 0;
+        // TCP only: a UNIX stream may carry fds, which a receive ahead of
+        // the protocol would discard.
+        const int family = socket_.family();
+        read_op_.byte_stream = family == AF_INET || family == AF_INET6;
     }
 
     void start() {

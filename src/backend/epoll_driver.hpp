@@ -52,6 +52,7 @@ class EpollDriver final : public Driver {
     std::size_t poll(std::optional<Duration> timeout) override;
     void wake() noexcept override;
     void forget_fd(int fd) noexcept override;
+    bool holds_input(int) const noexcept override { return false; }
     void release_buffer(const ProvidedBuffer& buffer) noexcept override { pool_.give_back(buffer); }
     std::optional<TimePoint> next_deadline() const noexcept override;
     std::size_t pending() const noexcept override { return pending_; }

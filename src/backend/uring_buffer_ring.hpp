@@ -28,11 +28,16 @@ class UringBufferRing {
     std::uint32_t buffer_size() const noexcept { return size_; }
     // Buffers neither lent to a caller nor known to be consumed by the kernel.
     std::uint32_t available() const noexcept { return count_ - lent_; }
+    std::uint32_t buffer_count() const noexcept { return count_; }
 
     // The buffer named by a CQE's flags, now lent to the caller.
     ProvidedBuffer lend(std::uint32_t cqe_flags) noexcept;
     // Gives a buffer the kernel selected back without lending it.
     void recycle(std::uint32_t cqe_flags) noexcept;
+    // Buffer `id`'s memory.
+    std::byte* address(std::uint16_t id) const noexcept {
+        return memory_ + std::size_t{id} * size_;
+    }
     // Returns a lent buffer to the kernel; false if it is not one of ours.
     bool give_back(const ProvidedBuffer& buffer) noexcept;
 

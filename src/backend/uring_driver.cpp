@@ -25,7 +25,8 @@ constexpr std::uint64_t kTagMask = 7;
 constexpr std::uint64_t kTagOp = 0;
 constexpr std::uint64_t kTagListener = 1;
 constexpr std::uint64_t kTagWake = 2;
-constexpr std::uint64_t kTagIgnore = 3;  // cancels: only the target's CQE matters
+constexpr std::uint64_t kTagIgnore = 3;    // cancels: only the target's CQE matters
+constexpr std::uint64_t kTagReceiver = 4;  // fd << 32 | generation << 3 | tag
 static_assert(alignof(Operation) >= 8);
 
 // attempt()'s "not ready: poll and retry" (-EAGAIN can be a final connect error).
@@ -47,6 +48,24 @@ constexpr std::size_t kAcceptStashLimit = 16;
 // Re-arm once the stash has drained to this: re-arming just below the limit
 // would cancel and resubmit the multishot on every accept of a busy listener.
 constexpr std::size_t kAcceptStashResume = kAcceptStashLimit / 2;
+
+// What a byte stream's multishot recv may take ahead of its reader. It is
+// stopped once this many chunks wait (the kernel's socket buffer, and TCP's
+// window, hold the rest, as they would with no request armed), and at most
+// kRingStashLimit of them stay in ring buffers: the rest are copied to pool
+// buffers, so connections nobody reads (a paused transport) cannot take the
+// ring from those that do. A multishot can post a few more chunks before
+// the cancel lands; those are copies too.
+constexpr std::size_t kReceiveStashLimit = 2;
+constexpr std::size_t kRingStashLimit = 1;
+// A stashed chunk stays in its ring buffer only while more than this share
+// of the ring is free for the receives in flight.
+constexpr std::uint32_t kRingReserveDivisor = 8;
+
+std::uint64_t receiver_data(int fd, std::uint16_t generation) noexcept {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(fd)) << 32) |
+           (static_cast<std::uint64_t>(generation) << 3) | kTagReceiver;
+}
 
 std::uint64_t tagged(const void* p, std::uint64_t tag) noexcept {
     return reinterpret_cast<std::uint64_t>(p) | tag;
@@ -127,17 +146,19 @@ std::string UringDriver::init(const DriverOptions& options) {
     const char* emulate = std::getenv("CORONET_URING_EMULATE");
     const std::string_view mode = emulate ? emulate : "";
     if (mode == "features" || mode == "ops") caps_.multishot_accept = false;
+    // "single_recv": everything but multishot recv (for A/B measurements).
     if (mode == "ops") {
         caps_.native.fill(false);
         caps_.native[static_cast<std::size_t>(OpCode::poll)] = true;
     }
 
-    if (mode.empty()) {
+    if (mode.empty() || mode == "single_recv") {
         const int rc = buffers_.setup(ring_, options.provided_buffer_size,
                                       options.provided_buffer_count, kBufferGroup);
         if (rc < 0 && rc != -EINVAL)
             return std::string("io_uring_register_buf_ring: ") + std::strerror(-rc);
     }
+    multishot_recv_ = caps_.multishot_recv && buffers_.active() && mode.empty();
 
     // Blocking on purpose: io_uring's READ waits on a blocking eventfd
     // instead of failing with -EAGAIN.
@@ -155,6 +176,10 @@ UringDriver::~UringDriver() {
         retired_ = l->next;
         delete l;
     }
+    for (Receiver& receiver : receivers_)
+        drop_stash(receiver);
+    for (auto* spare : spare_stashes_)
+        delete spare;
     // Closing the ring cancels whatever is still in flight; buffers_ and
     // messages_ are freed after it (members destroyed after this body).
     if (ring_ready_) io_uring_queue_exit(&ring_);
@@ -165,6 +190,7 @@ DriverFeatures UringDriver::features() const noexcept {
     DriverFeatures f;
     f.native_operations = true;
     f.multishot_accept = caps_.multishot_accept;
+    f.multishot_recv = multishot_recv_;
     f.provided_buffer_ring = buffers_.active();
     f.provided_buffer_size = buffers_.active() ? buffers_.buffer_size() : pool_.buffer_size();
     return f;
@@ -329,6 +355,48 @@ void UringDriver::stop_listener(Listener& listener) noexcept {
     listener.stopping = true;
 }
 
+void UringDriver::arm_receiver(int fd, Receiver& receiver) {
+    fd_started(fd);
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) {
+        fd_finished(fd);
+        throw std::system_error(EBUSY, std::generic_category(), "io_uring: no SQE");
+    }
+    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = buffers_.group();
+    io_uring_sqe_set_data64(sqe, receiver_data(fd, receiver.generation));
+    receiver.armed = true;
+}
+
+// As stop_listener: the final CQE clears `armed`; chunks may come until then.
+void UringDriver::stop_receiver(int fd, Receiver& receiver) noexcept {
+    if (!receiver.armed || receiver.stopping) return;
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) return;  // tried again at the next stashed chunk
+    io_uring_prep_cancel64(sqe, receiver_data(fd, receiver.generation), 0);
+    io_uring_sqe_set_data64(sqe, kTagIgnore);
+    receiver.stopping = true;
+}
+
+UringDriver::Receiver* UringDriver::receiver_of(int fd, std::uint16_t generation) noexcept {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= receivers_.size()) return nullptr;
+    Receiver& receiver = receivers_[static_cast<std::size_t>(fd)];
+    return receiver.generation == generation ? &receiver : nullptr;
+}
+
+UringDriver::Receiver& UringDriver::receiver_for(int fd) {
+    const auto index = static_cast<std::size_t>(fd);
+    if (index >= receivers_.size()) {
+        // Grown by doubling, but only the slots in use are constructed (and
+        // so touched): an idle connection costs sizeof(Receiver) here.
+        if (index >= receivers_.capacity())
+            receivers_.reserve(std::max(index + 1, receivers_.capacity() * 2));
+        receivers_.resize(index + 1);
+    }
+    return receivers_[index];
+}
+
 // --- start ------------------------------------------------------------------
 
 bool UringDriver::start(Operation& op) {
@@ -346,6 +414,13 @@ bool UringDriver::start(Operation& op) {
             return false;
         case OpCode::accept:
             if (caps_.multishot_accept) return start_accept(op);
+            break;
+        case OpCode::poll:
+            // The kernel cannot see what a multishot already took.
+            if ((op.poll_events & POLLIN) && holds_input(op.fd)) {
+                op.result = POLLIN;
+                return true;
+            }
             break;
         case OpCode::send:
         case OpCode::sendmsg:
@@ -368,9 +443,31 @@ bool UringDriver::start(Operation& op) {
                 return false;
             }
             break;
+        case OpCode::recv:
         case OpCode::recv_provided:
-            if (!buffers_.active()) return start_emulated(op);
+        case OpCode::recvmsg:
+        case OpCode::recvfrom: {
+            // Whatever a multishot took comes first, to any plain receive (or
+            // peek). A receive with other flags (MSG_WAITALL, MSG_OOB) goes
+            // to the socket as it is, after what is held: not for byte
+            // streams read with plain receives too.
+            const bool plain = (op.flags & ~MSG_PEEK) == 0;
+            Receiver* receiver = nullptr;
+            if (plain && op.fd >= 0 && static_cast<std::size_t>(op.fd) < receivers_.size() &&
+                receivers_[static_cast<std::size_t>(op.fd)].active()) {
+                receiver = &receivers_[static_cast<std::size_t>(op.fd)];
+            } else if (multishot_recv_ && op.code == OpCode::recv_provided && op.byte_stream &&
+                       op.flags == 0 && op.fd >= 0) {
+                receiver = &receiver_for(op.fd);
+            }
+            if (receiver) {
+                const Handled handled = start_receive(*receiver, op);
+                if (handled == Handled::inline_result) return true;
+                if (handled == Handled::pending) return false;
+            }
+            if (op.code == OpCode::recv_provided && !buffers_.active()) return start_emulated(op);
             break;
+        }
         default:
             break;
     }
@@ -404,6 +501,158 @@ bool UringDriver::start_accept(Operation& op) {
     listener.waiters.push_back(op);
     ++pending_;
     return false;
+}
+
+// A receive on a byte stream with a multishot recv: from the stash, or as
+// its waiter. Not here: a peek that finds nothing stashed (it may look at the
+// socket), or a second receive while one waits (as with two plain receives,
+// which of them gets the next bytes is not defined).
+UringDriver::Handled UringDriver::start_receive(Receiver& receiver, Operation& op) {
+    if (hand_over(receiver, op)) return Handled::inline_result;
+    if ((op.flags & MSG_PEEK) || receiver.waiter()) return Handled::not_here;
+    const int fd = op.fd;
+    if (!receiver.armed) arm_receiver(fd, receiver);
+    receiver.set_waiter(op);
+    op.state = waiting_recv;
+    ++pending_;
+    return Handled::pending;
+}
+
+// Copies up to `available` bytes into the buffers of a recv, recvfrom or
+// recvmsg, filling in what the kernel would for a TCP socket (no address,
+// no control messages). Returns the count.
+static std::size_t copy_out(Operation& op, const std::byte* bytes, std::size_t available) noexcept {
+    switch (op.code) {
+        case OpCode::recvmsg: {
+            msghdr& message = *op.message;
+            std::size_t done = 0;
+            for (std::size_t i = 0; i < message.msg_iovlen && done < available; ++i) {
+                const std::size_t k = std::min(message.msg_iov[i].iov_len, available - done);
+                if (k > 0) std::memcpy(message.msg_iov[i].iov_base, bytes + done, k);
+                done += k;
+            }
+            message.msg_namelen = 0;
+            message.msg_controllen = 0;
+            message.msg_flags = 0;
+            return done;
+        }
+        case OpCode::recvfrom:
+            if (op.address_length) *op.address_length = 0;
+            [[fallthrough]];
+        default: {
+            const std::size_t k = std::min(op.length, available);
+            if (k > 0) std::memcpy(op.buffer, bytes, k);
+            return k;
+        }
+    }
+}
+
+// Gives `op` the stash's first bytes (or the end that follows them). A
+// ring-buffer chunk is lent whole when it fits; anything else is copied,
+// into the caller's buffer for recv, into a pool buffer for recv_provided.
+bool UringDriver::hand_over(Receiver& receiver, Operation& op) noexcept {
+    std::deque<Stashed>* stash = receiver.stash();
+    if (!stash) {
+        if (!receiver.has_end) return false;
+        if (op.code != OpCode::recv_provided) copy_out(op, nullptr, 0);
+        op.result = receiver.end_result;
+        if (!(op.flags & MSG_PEEK)) receiver.has_end = false;
+        return true;
+    }
+    Stashed& chunk = stash->front();
+    std::byte* bytes = chunk.base + chunk.offset;
+    const bool peek = op.flags & MSG_PEEK;
+    std::size_t n = 0;
+    if (op.code == OpCode::recv_provided) {
+        n = std::min<std::size_t>({chunk.length, op.length, pool_.buffer_size()});
+        if (!peek && n == chunk.length && (chunk.ring ? chunk.offset == 0 : true)) {
+            // Lent as it is: a ring buffer by its id, a pool buffer whole.
+            if (chunk.ring) {
+                op.provided = {bytes, chunk.id};
+            } else {
+                op.provided = {chunk.base, 0};
+                if (chunk.offset > 0) std::memmove(chunk.base, bytes, n);
+            }
+            op.result = static_cast<int>(n);
+            stash->pop_front();
+            if (stash->empty()) give_back_stash(receiver);
+            return true;
+        }
+        try {
+            op.provided = pool_.take();
+        } catch (...) {
+            op.result = -ENOMEM;
+            return true;
+        }
+        std::memcpy(op.provided.data, bytes, n);
+    } else {
+        n = copy_out(op, bytes, chunk.length);
+    }
+    op.result = static_cast<int>(n);
+    if (peek) return true;
+    chunk.offset += static_cast<std::uint32_t>(n);
+    chunk.length -= static_cast<std::uint32_t>(n);
+    if (chunk.length == 0) {
+        if (chunk.ring) {
+            buffers_.give_back({chunk.base, chunk.id});
+        } else {
+            pool_.give_back({chunk.base, 0});
+        }
+        stash->pop_front();
+        if (stash->empty()) give_back_stash(receiver);
+    }
+    return true;
+}
+
+// Appends a chunk the multishot took (`buffer`, lent from the ring).
+void UringDriver::stash(Receiver& receiver, const ProvidedBuffer& buffer, int length,
+                        bool keep_ring) {
+    std::deque<Stashed>* stash = receiver.stash();
+    if (!stash) {
+        if (spare_stashes_.empty()) {
+            stash = new std::deque<Stashed>;
+        } else {
+            stash = spare_stashes_.back();
+            spare_stashes_.pop_back();
+        }
+        receiver.set_stash(stash);
+    }
+    const auto n = static_cast<std::uint32_t>(length);
+    if (keep_ring) {
+        stash->push_back({buffer.data, 0, n, static_cast<std::uint16_t>(buffer.id), true});
+        return;
+    }
+    // Taken before the ring buffer goes back, so a failure loses nothing
+    // that the caller cannot still recycle.
+    ProvidedBuffer copy = pool_.take();
+    std::memcpy(copy.data, buffer.data, n);
+    stash->push_back({copy.data, 0, n, 0, false});
+    buffers_.give_back(buffer);
+}
+
+void UringDriver::drop_stash(Receiver& receiver) noexcept {
+    std::deque<Stashed>* stash = receiver.stash();
+    if (!stash) return;
+    for (const Stashed& chunk : *stash) {
+        if (chunk.ring) {
+            buffers_.give_back({chunk.base, chunk.id});
+        } else {
+            pool_.give_back({chunk.base, 0});
+        }
+    }
+    stash->clear();
+    give_back_stash(receiver);
+}
+
+// An emptied stash is kept for the next one (no allocation per episode).
+void UringDriver::give_back_stash(Receiver& receiver) noexcept {
+    std::deque<Stashed>* stash = receiver.stash();
+    receiver.set_stash(nullptr);
+    try {
+        spare_stashes_.push_back(stash);
+    } catch (...) {
+        delete stash;
+    }
 }
 
 bool UringDriver::start_emulated(Operation& op) {
@@ -452,6 +701,13 @@ void UringDriver::cancel(Operation& op) noexcept {
             it->second->waiters.remove(op);
             break;
         }
+        case waiting_recv: {
+            // The multishot stays armed: what comes next is stashed, not lost.
+            Receiver& receiver = receivers_[static_cast<std::size_t>(op.fd)];
+            if (receiver.waiter() != &op) return;
+            receiver.take_waiter();
+            break;
+        }
         case in_kernel:
         case polling: {
             if (op.cancel_requested) return;
@@ -494,6 +750,14 @@ void UringDriver::forget_fd(int fd) noexcept {
         }
         listeners_.erase(it);
     }
+    if (static_cast<std::size_t>(fd) < receivers_.size()) {
+        Receiver& receiver = receivers_[static_cast<std::size_t>(fd)];
+        if (Operation* op = receiver.take_waiter()) defer_completion(*op, -ECANCELED);
+        drop_stash(receiver);
+        // Its multishot (ended by the cancel below) now posts stale CQEs.
+        receiver.armed = receiver.stopping = receiver.has_end = false;
+        ++receiver.generation;
+    }
     for (Operation* op = starved_.front(); op;) {
         Operation* next = op->next;
         if (op->fd == fd) {
@@ -512,6 +776,12 @@ void UringDriver::forget_fd(int fd) noexcept {
         // a cancel by fd resolves the number when the kernel runs it.
         submit_now();
     }
+}
+
+bool UringDriver::holds_input(int fd) const noexcept {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= receivers_.size()) return false;
+    const Receiver& receiver = receivers_[static_cast<std::size_t>(fd)];
+    return receiver.stash() || receiver.has_end;
 }
 
 void UringDriver::retire(Listener& listener) noexcept {
@@ -638,6 +908,9 @@ void UringDriver::reap(std::size_t& ran) {
             case kTagListener:
                 on_listener_cqe(*reinterpret_cast<Listener*>(data & ~kTagMask), res, flags, ran);
                 break;
+            case kTagReceiver:
+                on_receiver_cqe(data, res, flags, ran);
+                break;
             case kTagWake:
                 wake_pending_.store(false, std::memory_order_release);
                 if (res != -ECANCELED) arm_wake();
@@ -743,6 +1016,91 @@ void UringDriver::on_listener_cqe(Listener& listener, int res, std::uint32_t fla
     if (!listener.armed &&
         (!listener.waiters.empty() || (stopped && listener.stash.size() <= kAcceptStashResume)))
         arm_listener(listener);
+}
+
+void UringDriver::on_receiver_cqe(std::uint64_t data, int res, std::uint32_t flags,
+                                  std::size_t& ran) {
+    const int fd = static_cast<int>(data >> 32);
+    const auto generation = static_cast<std::uint16_t>(data >> 3);
+    const bool more = flags & IORING_CQE_F_MORE;
+    if (!more) fd_finished(fd);
+    Receiver* receiver = receiver_of(fd, generation);
+    if (!receiver) {
+        // The fd was forgotten: nobody is left to read what it took.
+        if (flags & IORING_CQE_F_BUFFER) buffers_.recycle(flags);
+        return;
+    }
+    bool stopped = false;  // this is the end of a multishot we cancelled
+    if (!more) {
+        receiver->armed = false;
+        stopped = receiver->stopping;
+        receiver->stopping = false;
+    }
+    Operation* ready = nullptr;
+    if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
+        ProvidedBuffer buffer = buffers_.lend(flags);
+        // A waiter means nothing is held: the chunk is the next bytes.
+        Operation* waiter = receiver->take_waiter();
+        if (waiter && waiter->code == OpCode::recv_provided &&
+            static_cast<std::size_t>(res) <= waiter->length) {
+            // The common case: the chunk is the waiter's whole.
+            waiter->provided = buffer;
+            waiter->result = res;
+            ready = waiter;
+        } else {
+            std::size_t in_ring = 0;
+            if (const auto* held = receiver->stash())
+                for (const Stashed& chunk : *held)
+                    in_ring += chunk.ring;
+            const bool keep_ring =
+                in_ring < kRingStashLimit &&
+                buffers_.available() > buffers_.buffer_count() / kRingReserveDivisor;
+            try {
+                stash(*receiver, buffer, res, keep_ring);
+            } catch (...) {
+                // No memory for a copy: the bytes cannot be kept, so the
+                // stream is broken for its reader rather than silently cut.
+                buffers_.give_back(buffer);
+                drop_stash(*receiver);
+                receiver->has_end = true;
+                receiver->end_result = -ENOMEM;
+                stop_receiver(fd, *receiver);
+            }
+            if (waiter) {
+                ready = waiter;
+                hand_over(*receiver, *ready);
+            } else if (more && receiver->stash() &&
+                       receiver->stash()->size() >= kReceiveStashLimit) {
+                stop_receiver(fd, *receiver);
+            }
+        }
+    } else {
+        if (flags & IORING_CQE_F_BUFFER) buffers_.recycle(flags);
+        if (res > 0) res = -EIO;  // data without a buffer: not what was asked for
+        if (stopped && res == -ECANCELED) {
+            // Our own stop: nothing ended for the reader.
+        } else if (res == -ENOBUFS) {
+            // The ring ran dry and the multishot ended. A waiter retries as a
+            // single receive once a buffer is free (resume_starved), as any
+            // recv_provided does; without one, the next receive re-arms.
+            if (Operation* waiter = receiver->take_waiter()) {
+                if (waiter->code == OpCode::recv_provided) {
+                    waiter->state = waiting_buffer;
+                    starved_.push_back(*waiter);
+                } else {
+                    submit_op(*waiter);  // a recv into its own buffer needs none
+                }
+            }
+        } else if (Operation* waiter = receiver->take_waiter()) {
+            waiter->result = res;
+            ready = waiter;
+        } else {
+            receiver->has_end = true;
+            receiver->end_result = static_cast<std::int16_t>(res);  // 0 or -errno
+        }
+    }
+    if (!receiver->armed && receiver->waiter()) arm_receiver(fd, *receiver);
+    if (ready) complete(*ready, ready->result, ran);
 }
 
 void UringDriver::complete(Operation& op, int result, std::size_t& ran) noexcept {

@@ -4,7 +4,8 @@
 // the next poll() (io_uring_submit_and_wait_timeout: one syscall per loop
 // iteration). Timers stay in user space as on epoll. user_data carries the
 // Operation* with its low bits free (Operation is 8-aligned), which tag the
-// driver's own requests: multishot accepts, the wake read, cancels.
+// driver's own requests: multishot accepts and receives, the wake read,
+// cancels.
 #pragma once
 
 #include <liburing.h>
@@ -41,6 +42,7 @@ class UringDriver final : public Driver {
     std::size_t poll(std::optional<Duration> timeout) override;
     void wake() noexcept override;
     void forget_fd(int fd) noexcept override;
+    bool holds_input(int fd) const noexcept override;
     void release_buffer(const ProvidedBuffer& buffer) noexcept override;
     std::optional<TimePoint> next_deadline() const noexcept override {
         return timers_.next_deadline();
@@ -55,6 +57,7 @@ class UringDriver final : public Driver {
         waiting_timer,   // in timers_
         waiting_buffer,  // recv_provided got -ENOBUFS: in starved_ until a buffer is free
         waiting_accept,  // in a Listener's waiters, fed by its multishot accept
+        waiting_recv,    // a Receiver's waiter, fed by its multishot recv
         finished,        // in finished_: completes at the next poll
     };
 
@@ -73,6 +76,56 @@ class UringDriver final : public Driver {
         Listener* next = nullptr;
     };
 
+    // Bytes a multishot recv took while no receive waited: a ring buffer
+    // (`ring`), or a pool buffer holding a copy, so that an fd nobody reads
+    // pins at most kRingStashLimit ring buffers (uring_driver.cpp).
+    struct Stashed {
+        std::byte* base = nullptr;
+        std::uint32_t offset = 0;
+        std::uint32_t length = 0;
+        std::uint16_t id = 0;
+        bool ring = false;
+    };
+
+    // Per fd (receivers_ is indexed by fd), for byte streams: one multishot
+    // recv armed while someone receives, and what it took ahead of them. Its
+    // CQEs carry the fd and `generation` rather than a pointer (receivers_
+    // moves when it grows); forget_fd bumps the generation, which makes the
+    // old request's late CQEs stale. 16 bytes: every idle connection has one.
+    class Receiver {
+      public:
+        // A receive waits only while nothing is held, so the waiter and the
+        // stash share one word (the stash tagged by its low bit).
+        Operation* waiter() const noexcept {
+            return (slot_ & 1) ? nullptr : reinterpret_cast<Operation*>(slot_);
+        }
+        std::deque<Stashed>* stash() const noexcept {
+            return (slot_ & 1) ? reinterpret_cast<std::deque<Stashed>*>(slot_ & ~std::uintptr_t{1})
+                               : nullptr;
+        }
+        Operation* take_waiter() noexcept {
+            Operation* op = waiter();
+            if (op) slot_ = 0;
+            return op;
+        }
+        void set_waiter(Operation& op) noexcept { slot_ = reinterpret_cast<std::uintptr_t>(&op); }
+        void set_stash(std::deque<Stashed>* stash) noexcept {
+            slot_ = stash ? reinterpret_cast<std::uintptr_t>(stash) | 1 : 0;
+        }
+        bool active() const noexcept { return armed || (slot_ & 1) || has_end; }
+
+        std::int16_t end_result = 0;  // after the stash: EOF (0) or -errno
+        std::uint16_t generation = 0;
+        bool armed : 1 = false;     // its multishot recv is in the kernel
+        bool stopping : 1 = false;  // armed, and we asked the kernel to end it
+        bool has_end : 1 = false;
+
+      private:
+        std::uintptr_t slot_ = 0;
+    };
+    static_assert(sizeof(Receiver) <= 16, "every idle connection has a Receiver");
+    enum class Handled { inline_result, pending, not_here };
+
     UringDriver(const DriverOptions& options);
     std::string init(const DriverOptions& options);
 
@@ -85,6 +138,16 @@ class UringDriver final : public Driver {
     void arm_wake() noexcept;
     void arm_listener(Listener& listener);
     void stop_listener(Listener& listener) noexcept;
+    void arm_receiver(int fd, Receiver& receiver);
+    void stop_receiver(int fd, Receiver& receiver) noexcept;
+    Receiver* receiver_of(int fd, std::uint16_t generation) noexcept;
+    Receiver& receiver_for(int fd);
+    Handled start_receive(Receiver& receiver, Operation& op);
+    bool hand_over(Receiver& receiver, Operation& op) noexcept;
+    void stash(Receiver& receiver, const ProvidedBuffer& buffer, int length, bool keep_ring);
+    void drop_stash(Receiver& receiver) noexcept;
+    void give_back_stash(Receiver& receiver) noexcept;
+    void on_receiver_cqe(std::uint64_t data, int res, std::uint32_t flags, std::size_t& ran);
     void fd_started(int fd);
     void fd_finished(int fd) noexcept;
 
@@ -116,6 +179,9 @@ class UringDriver final : public Driver {
     std::unordered_map<int, std::unique_ptr<Listener>> listeners_;
     Listener* retired_ = nullptr;
     std::vector<std::uint32_t> fd_in_kernel_;  // requests in flight per fd
+    std::vector<Receiver> receivers_;          // by fd
+    std::vector<std::deque<Stashed>*> spare_stashes_;
+    bool multishot_recv_ = false;
     std::size_t pending_ = 0;
     UringBufferRing buffers_;
     BufferPool pool_;  // recv_provided when the kernel has no buffer rings

@@ -79,6 +79,9 @@ bool probe_ring(io_uring& ring, UringCapabilities& caps, std::string& why) {
     set(OpCode::sendto, IORING_OP_SENDMSG);
     set(OpCode::poll, IORING_OP_POLL_ADD);
     caps.multishot_accept = caps.native[static_cast<std::size_t>(OpCode::accept)];
+    // Multishot recv came in 6.0 with SEND_ZC, which has a probe bit.
+    caps.multishot_recv =
+        caps.native[static_cast<std::size_t>(OpCode::recv)] && has(IORING_OP_SEND_ZC);
     return true;
 }
 

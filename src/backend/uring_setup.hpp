@@ -31,6 +31,7 @@ struct UringCapabilities {
     // syscall, retried after a POLL_ADD says the fd is ready).
     std::array<bool, 11> native{};
     bool multishot_accept = false;
+    bool multishot_recv = false;  // 6.0: IORING_RECV_MULTISHOT
     unsigned setup_flags = 0;
 };
 

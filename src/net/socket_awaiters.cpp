@@ -24,6 +24,7 @@ bool ReceiveAwaiter::await_ready() {
     if (max_bytes_ > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes_ <= chunk)) {
         op_.code = backend::OpCode::recv_provided;
         op_.length = max_bytes_;
+        op_.byte_stream = SocketAccess::receives_bytes_only(*socket_) && flags_ == 0;
     } else {
         own_buffer_.resize_uninitialized(max_bytes_);
         op_.code = backend::OpCode::recv;
@@ -58,6 +59,7 @@ bool ReceiveLentAwaiter::await_ready() {
     if (max_bytes > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes <= chunk)) {
         op_.code = backend::OpCode::recv_provided;
         op_.buffer = nullptr;
+        op_.byte_stream = SocketAccess::receives_bytes_only(*socket_) && op_.flags == 0;
     } else {
         // No provided buffers here: a block of its own, lent as such.
         op_.code = backend::OpCode::recv;

@@ -21,6 +21,9 @@ namespace coronet::backend {
 struct DriverFeatures {
     bool native_operations = false;  // ops are submitted to the kernel (io_uring)
     bool multishot_accept = false;
+    // recv_provided on a byte stream keeps one multishot recv armed per fd:
+    // data that arrives between two receives waits in the driver.
+    bool multishot_recv = false;
     bool provided_buffer_ring = false;
     std::size_t provided_buffer_size = 0;
 };
@@ -69,6 +72,11 @@ class Driver {
     // it complete with -ECANCELED and per-fd state is dropped (Trio's
     // notify_closing), so a reused fd number starts clean.
     virtual void forget_fd(int fd) noexcept = 0;
+
+    // Whether the driver holds bytes (or an end of stream) it received on
+    // `fd` ahead of the caller (see Operation::byte_stream): the fd is then
+    // readable for the caller even when the kernel says it is not.
+    virtual bool holds_input(int fd) const noexcept = 0;
 
     // Returns the buffer of a finished recv_provided to the pool.
     virtual void release_buffer(const ProvidedBuffer& buffer) noexcept = 0;

@@ -78,6 +78,10 @@ struct Operation {
     // thousand send calls. Only where a short send is an ordinary result: on
     // a datagram socket the kernel's retry of a queued send on a full queue
     // can fail it with EMSGSIZE.
+    // recv_provided (flags 0) on a byte-stream socket: the driver may keep
+    // receiving on the fd between operations and hand what came to the next
+    // one (io_uring's multishot recv: one request per connection instead of
+    // one per receive). Not for datagrams, whose boundaries a stash would lose.
     bool byte_stream = false;
     TimePoint deadline{};
 

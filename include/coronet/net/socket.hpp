@@ -101,7 +101,12 @@ class Socket {
     Bytes getsockopt(int level, int name, std::size_t max_length) const;
     // A new Socket on a dup of the fd (close-on-exec, like every coronet fd).
     Socket dup() const;
-    // Gives up the fd without closing it: the caller owns it now.
+    // Gives up the fd without closing it: the caller owns it now. On
+    // io_uring a TCP socket that has been read with receive() keeps one
+    // receive armed in the loop, which may already hold bytes that came after
+    // the last receive() returned (is_readable() says so); those stay with
+    // the loop and are dropped here. Detach before reading, or once the peer
+    // has nothing more to send.
     [[nodiscard]] int detach() noexcept;
     void set_inheritable(bool inheritable);
     bool get_inheritable() const;

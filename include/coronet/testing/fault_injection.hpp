@@ -81,6 +81,7 @@ class FaultInjectingDriver final : public backend::Driver {
     std::size_t poll(std::optional<Duration> timeout) override;
     void wake() noexcept override { inner_->wake(); }
     void forget_fd(int fd) noexcept override;
+    bool holds_input(int fd) const noexcept override { return inner_->holds_input(fd); }
     void release_buffer(const backend::ProvidedBuffer& buffer) noexcept override {
         inner_->release_buffer(buffer);
     }
