@@ -416,10 +416,19 @@ bool UringDriver::start(Operation& op) {
             if (caps_.multishot_accept) return start_accept(op);
             break;
         case OpCode::poll:
-            // The kernel cannot see what a multishot already took.
+            // The kernel cannot see what a multishot already took, nor tell
+            // a poll about bytes the multishot takes first.
             if ((op.poll_events & POLLIN) && holds_input(op.fd)) {
                 op.result = POLLIN;
                 return true;
+            }
+            if (op.poll_events == POLLIN && op.fd >= 0 &&
+                static_cast<std::size_t>(op.fd) < receivers_.size() &&
+                receivers_[static_cast<std::size_t>(op.fd)].armed) {
+                receiver_polls_[op.fd].push_back(op);
+                op.state = waiting_input;
+                ++pending_;
+                return false;
             }
             break;
         case OpCode::send:
@@ -447,11 +456,11 @@ bool UringDriver::start(Operation& op) {
         case OpCode::recv_provided:
         case OpCode::recvmsg:
         case OpCode::recvfrom: {
-            // Whatever a multishot took comes first, to any plain receive (or
-            // peek). A receive with other flags (MSG_WAITALL, MSG_OOB) goes
-            // to the socket as it is, after what is held: not for byte
-            // streams read with plain receives too.
-            const bool plain = (op.flags & ~MSG_PEEK) == 0;
+            // Whatever a multishot took comes first, to any receive of the
+            // byte stream (a peek leaves it there; MSG_WAITALL gets what is
+            // held, as a short read). MSG_OOB and MSG_ERRQUEUE read other
+            // queues, which the multishot does not touch.
+            const bool plain = (op.flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)) == 0;
             Receiver* receiver = nullptr;
             if (plain && op.fd >= 0 && static_cast<std::size_t>(op.fd) < receivers_.size() &&
                 receivers_[static_cast<std::size_t>(op.fd)].active()) {
@@ -504,12 +513,14 @@ bool UringDriver::start_accept(Operation& op) {
 }
 
 // A receive on a byte stream with a multishot recv: from the stash, or as
-// its waiter. Not here: a peek that finds nothing stashed (it may look at the
-// socket), or a second receive while one waits (as with two plain receives,
+// its waiter. Not here: a peek while no multishot reads (the socket has the
+// bytes), or a second receive while one waits (as with two plain receives,
 // which of them gets the next bytes is not defined).
 UringDriver::Handled UringDriver::start_receive(Receiver& receiver, Operation& op) {
     if (hand_over(receiver, op)) return Handled::inline_result;
-    if ((op.flags & MSG_PEEK) || receiver.waiter()) return Handled::not_here;
+    if (receiver.waiter()) return Handled::not_here;
+    const bool peek = op.flags & MSG_PEEK;
+    if (peek && !receiver.armed) return Handled::not_here;
     const int fd = op.fd;
     if (!receiver.armed) arm_receiver(fd, receiver);
     receiver.set_waiter(op);
@@ -556,7 +567,7 @@ bool UringDriver::hand_over(Receiver& receiver, Operation& op) noexcept {
         if (!receiver.has_end) return false;
         if (op.code != OpCode::recv_provided) copy_out(op, nullptr, 0);
         op.result = receiver.end_result;
-        if (!(op.flags & MSG_PEEK)) receiver.has_end = false;
+        if (!(op.flags & MSG_PEEK) && !receiver.broken) receiver.has_end = false;
         return true;
     }
     Stashed& chunk = stash->front();
@@ -626,7 +637,12 @@ void UringDriver::stash(Receiver& receiver, const ProvidedBuffer& buffer, int le
     // that the caller cannot still recycle.
     ProvidedBuffer copy = pool_.take();
     std::memcpy(copy.data, buffer.data, n);
-    stash->push_back({copy.data, 0, n, 0, false});
+    try {
+        stash->push_back({copy.data, 0, n, 0, false});
+    } catch (...) {
+        pool_.give_back(copy);
+        throw;
+    }
     buffers_.give_back(buffer);
 }
 
@@ -701,6 +717,13 @@ void UringDriver::cancel(Operation& op) noexcept {
             it->second->waiters.remove(op);
             break;
         }
+        case waiting_input: {
+            auto it = receiver_polls_.find(op.fd);
+            if (it == receiver_polls_.end()) return;
+            it->second.remove(op);
+            if (it->second.empty()) receiver_polls_.erase(it);
+            break;
+        }
         case waiting_recv: {
             // The multishot stays armed: what comes next is stashed, not lost.
             Receiver& receiver = receivers_[static_cast<std::size_t>(op.fd)];
@@ -755,8 +778,13 @@ void UringDriver::forget_fd(int fd) noexcept {
         if (Operation* op = receiver.take_waiter()) defer_completion(*op, -ECANCELED);
         drop_stash(receiver);
         // Its multishot (ended by the cancel below) now posts stale CQEs.
-        receiver.armed = receiver.stopping = receiver.has_end = false;
+        receiver.armed = receiver.stopping = receiver.has_end = receiver.broken = false;
         ++receiver.generation;
+    }
+    if (auto it = receiver_polls_.find(fd); it != receiver_polls_.end()) {
+        while (Operation* op = it->second.pop_front())
+            defer_completion(*op, -ECANCELED);
+        receiver_polls_.erase(it);
     }
     for (Operation* op = starved_.front(); op;) {
         Operation* next = op->next;
@@ -1041,7 +1069,7 @@ void UringDriver::on_receiver_cqe(std::uint64_t data, int res, std::uint32_t fla
         ProvidedBuffer buffer = buffers_.lend(flags);
         // A waiter means nothing is held: the chunk is the next bytes.
         Operation* waiter = receiver->take_waiter();
-        if (waiter && waiter->code == OpCode::recv_provided &&
+        if (waiter && waiter->code == OpCode::recv_provided && !(waiter->flags & MSG_PEEK) &&
             static_cast<std::size_t>(res) <= waiter->length) {
             // The common case: the chunk is the waiter's whole.
             waiter->provided = buffer;
@@ -1062,7 +1090,7 @@ void UringDriver::on_receiver_cqe(std::uint64_t data, int res, std::uint32_t fla
                 // stream is broken for its reader rather than silently cut.
                 buffers_.give_back(buffer);
                 drop_stash(*receiver);
-                receiver->has_end = true;
+                receiver->has_end = receiver->broken = true;
                 receiver->end_result = -ENOMEM;
                 stop_receiver(fd, *receiver);
             }
@@ -1088,7 +1116,11 @@ void UringDriver::on_receiver_cqe(std::uint64_t data, int res, std::uint32_t fla
                     waiter->state = waiting_buffer;
                     starved_.push_back(*waiter);
                 } else {
-                    submit_op(*waiter);  // a recv into its own buffer needs none
+                    try {
+                        submit_op(*waiter);  // a recv into its own buffer needs none
+                    } catch (...) {
+                        defer_completion(*waiter, -ENOMEM);
+                    }
                 }
             }
         } else if (Operation* waiter = receiver->take_waiter()) {
@@ -1099,8 +1131,39 @@ void UringDriver::on_receiver_cqe(std::uint64_t data, int res, std::uint32_t fla
             receiver->end_result = static_cast<std::int16_t>(res);  // 0 or -errno
         }
     }
-    if (!receiver->armed && receiver->waiter()) arm_receiver(fd, *receiver);
+    if (!receiver->armed && receiver->waiter()) {
+        try {
+            arm_receiver(fd, *receiver);
+        } catch (...) {
+            defer_completion(*receiver->take_waiter(), -EBUSY);  // no SQE even after a submit
+        }
+    }
+    const bool readable = receiver->stash() || receiver->has_end;
+    const bool unread = !receiver->armed;  // nothing takes the fd's bytes now
     if (ready) complete(*ready, ready->result, ran);
+    if ((readable || unread) && !receiver_polls_.empty()) settle_polls(fd, readable);
+}
+
+// The polls waiting on `fd` while its multishot read it: readable now, or
+// handed to the kernel's poll once the multishot has ended.
+// Completions are deferred to the end of this poll(), not run here: a
+// callback could otherwise cancel a poll still in our local list.
+void UringDriver::settle_polls(int fd, bool readable) {
+    auto it = receiver_polls_.find(fd);
+    if (it == receiver_polls_.end()) return;
+    OpList polls = it->second.take();
+    receiver_polls_.erase(it);
+    while (Operation* op = polls.pop_front()) {
+        if (readable) {
+            defer_completion(*op, POLLIN);
+            continue;
+        }
+        try {
+            submit_op(*op);
+        } catch (...) {
+            defer_completion(*op, -EBUSY);
+        }
+    }
 }
 
 void UringDriver::complete(Operation& op, int result, std::size_t& ran) noexcept {

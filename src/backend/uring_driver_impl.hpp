@@ -58,6 +58,7 @@ class UringDriver final : public Driver {
         waiting_buffer,  // recv_provided got -ENOBUFS: in starved_ until a buffer is free
         waiting_accept,  // in a Listener's waiters, fed by its multishot accept
         waiting_recv,    // a Receiver's waiter, fed by its multishot recv
+        waiting_input,   // a POLLIN poll in receiver_polls_: the multishot reads the fd
         finished,        // in finished_: completes at the next poll
     };
 
@@ -119,6 +120,7 @@ class UringDriver final : public Driver {
         bool armed : 1 = false;     // its multishot recv is in the kernel
         bool stopping : 1 = false;  // armed, and we asked the kernel to end it
         bool has_end : 1 = false;
+        bool broken : 1 = false;  // the end is for good (no memory to keep bytes)
 
       private:
         std::uintptr_t slot_ = 0;
@@ -148,6 +150,7 @@ class UringDriver final : public Driver {
     void drop_stash(Receiver& receiver) noexcept;
     void give_back_stash(Receiver& receiver) noexcept;
     void on_receiver_cqe(std::uint64_t data, int res, std::uint32_t flags, std::size_t& ran);
+    void settle_polls(int fd, bool readable);
     void fd_started(int fd);
     void fd_finished(int fd) noexcept;
 
@@ -181,6 +184,9 @@ class UringDriver final : public Driver {
     std::vector<std::uint32_t> fd_in_kernel_;  // requests in flight per fd
     std::vector<Receiver> receivers_;          // by fd
     std::vector<std::deque<Stashed>*> spare_stashes_;
+    // POLLIN polls on fds whose multishot recv is armed: the kernel's poll
+    // could miss bytes the multishot takes first, so these wait here.
+    std::unordered_map<int, OpList> receiver_polls_;
     bool multishot_recv_ = false;
     std::size_t pending_ = 0;
     UringBufferRing buffers_;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "coronet/base/errors.hpp"
+#include "coronet/runtime/fd_wait.hpp"
 #include "coronet/runtime/loop.hpp"
 #include "net/socket_access.hpp"
 
@@ -88,21 +89,33 @@ int Socket::after_wait(int result, const char* what) const {
     return result;
 }
 
+// The driver must drop the fd before its number can be reused: pending
+// operations complete with -ECANCELED (after_wait turns that into
+// ClosedResourceError). Sockets are used on their loop's thread, so the loop
+// running here is the one whose driver saw this fd. With none running no
+// operation is pending, but a loop that is alive may still hold a request on
+// the fd (io_uring's multishot recv, which keeps the file open) and per-fd
+// state: every loop of this thread forgets it.
+namespace {
+void forget(int fd) noexcept {
+    if (Loop* loop = Loop::current_or_null()) {
+        loop->driver().forget_fd(fd);
+    } else {
+        notify_closing_on_this_thread(fd);
+    }
+}
+}  // namespace
+
 void Socket::close() noexcept {
     if (fd_ < 0) return;
     const int fd = std::exchange(fd_, -1);
-    // The driver must drop the fd before its number can be reused: pending
-    // operations complete with -ECANCELED (after_wait turns that into
-    // ClosedResourceError). Sockets are used on their loop's thread, so the
-    // loop running here is the one whose driver saw this fd; with none
-    // running, no operation can be pending.
-    if (Loop* loop = Loop::current_or_null()) loop->driver().forget_fd(fd);
+    forget(fd);
     ::close(fd);
 }
 
 int Socket::detach() noexcept {
     if (fd_ < 0) return -1;
-    if (Loop* loop = Loop::current_or_null()) loop->driver().forget_fd(fd_);
+    forget(fd_);
     return std::exchange(fd_, -1);
 }
 

@@ -1,10 +1,16 @@
 #include "coronet/runtime/loop.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "coronet/base/errors.hpp"
 #include "coronet/runtime/detail/hot_tls.hpp"
+#include "coronet/runtime/fd_wait.hpp"
 
 namespace coronet {
 namespace {
@@ -33,7 +39,26 @@ struct CallbackRunnable final : detail::Runnable {
     std::function<void()> fn;
 };
 
+// Every loop alive, with the thread that owns it, for
+// notify_closing_on_this_thread (a socket closed between two runs).
+struct AliveLoops {
+    std::mutex mutex;
+    std::vector<std::pair<Loop*, std::thread::id>> loops;
+};
+AliveLoops& alive_loops() {
+    static AliveLoops alive;
+    return alive;
+}
+
 }  // namespace
+
+void notify_closing_on_this_thread(int fd) noexcept {
+    AliveLoops& alive = alive_loops();
+    const auto self = std::this_thread::get_id();
+    std::lock_guard lock(alive.mutex);
+    for (auto& [loop, owner] : alive.loops)
+        if (owner == self) loop->driver().forget_fd(fd);
+}
 
 namespace detail {
 
@@ -69,9 +94,17 @@ Loop::Loop(std::unique_ptr<backend::Driver> driver)
     : driver_(std::move(driver)), owner_(std::this_thread::get_id()) {
     if (!driver_) throw std::invalid_argument("Loop: the driver must not be null");
     detached_scope_.open_as_root(*this);
+    AliveLoops& alive = alive_loops();
+    std::lock_guard lock(alive.mutex);
+    alive.loops.emplace_back(this, owner_);
 }
 
 Loop::~Loop() {
+    {
+        AliveLoops& alive = alive_loops();
+        std::lock_guard lock(alive.mutex);
+        std::erase_if(alive.loops, [this](const auto& entry) { return entry.first == this; });
+    }
     finish_detached_tasks();
     {
         // A thread still inside call_soon_threadsafe holds this mutex while it

@@ -165,6 +165,52 @@ TEST_P(DriverReceiveAhead, RecvmsgAndRecvfromSeeHeldBytes) {
     }
 }
 
+// A peek or a POLLIN poll made while the multishot reads the fd waits in the
+// driver: in the kernel it could miss bytes the multishot takes first.
+TEST_P(DriverReceiveAhead, PeeksAndPollsWaitingForBytesSeeThem) {
+    auto [a, b] = stream_pair();
+    first_receive(a.get(), b.get());
+    char buffer[8] = {};
+    TestOp peek(OpCode::recv, a.get());
+    peek.op.buffer = buffer;
+    peek.op.length = sizeof buffer;
+    peek.op.flags = MSG_PEEK;
+    TestOp readable(OpCode::poll, a.get());
+    readable.op.poll_events = POLLIN;
+    start(peek);
+    start(readable);
+    EXPECT_FALSE(peek.sync);
+    EXPECT_FALSE(readable.sync);
+    settle();
+    EXPECT_FALSE(peek.done());
+    EXPECT_FALSE(readable.done());
+    ASSERT_EQ(::write(b.get(), "abc", 3), 3);
+    wait({&peek, &readable});
+    ASSERT_EQ(peek.result(), 3);
+    EXPECT_EQ(std::string(buffer, 3), "abc");
+    EXPECT_TRUE(readable.result() & POLLIN);
+    EXPECT_EQ(receive_bytes(a.get(), 3), "abc");  // the peek left them
+}
+
+TEST_P(DriverReceiveAhead, ACancelledPollWaitingForBytesEnds) {
+    auto [a, b] = stream_pair();
+    first_receive(a.get(), b.get());
+    TestOp readable(OpCode::poll, a.get());
+    readable.op.poll_events = POLLIN;
+    start(readable);
+    ASSERT_FALSE(readable.sync);
+    d().cancel(readable.op);
+    wait(readable);
+    EXPECT_EQ(readable.result(), -ECANCELED);
+    TestOp forgotten(OpCode::poll, a.get());
+    forgotten.op.poll_events = POLLIN;
+    start(forgotten);
+    ASSERT_FALSE(forgotten.sync);
+    d().forget_fd(a.get());
+    wait(forgotten);
+    EXPECT_EQ(forgotten.result(), -ECANCELED);
+}
+
 TEST_P(DriverReceiveAhead, EndOfStreamComesAfterTheHeldBytes) {
     auto [a, b] = stream_pair();
     first_receive(a.get(), b.get());

@@ -2,6 +2,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include <coronet/backend/driver.hpp>
 #include <coronet/coronet.hpp>
 #include <coronet/runtime/event_loop.hpp>
 #include <coronet/runtime/fd_wait.hpp>
@@ -55,6 +60,64 @@ TEST(FdWait, CancellableAndNotifyClosing) {
         });
         EXPECT_THROW(co_await wait_readable(-5), OSError);
     });
+}
+
+namespace {
+// A driver that counts the forget_fd calls it is given.
+class CountingDriver final : public backend::Driver {
+  public:
+    CountingDriver(int& forgotten, int fd)
+        : inner_(backend::make_driver()), forgotten_(forgotten), fd_(fd) {}
+    std::string_view name() const noexcept override { return inner_->name(); }
+    backend::DriverFeatures features() const noexcept override { return inner_->features(); }
+    backend::Clock& clock() noexcept override { return inner_->clock(); }
+    bool start(backend::Operation& op) override { return inner_->start(op); }
+    void cancel(backend::Operation& op) noexcept override { inner_->cancel(op); }
+    bool remove_timer(backend::Operation& op) noexcept override { return inner_->remove_timer(op); }
+    std::size_t poll(std::optional<Duration> timeout) override { return inner_->poll(timeout); }
+    void wake() noexcept override { inner_->wake(); }
+    void forget_fd(int fd) noexcept override {
+        if (fd == fd_) ++forgotten_;
+        inner_->forget_fd(fd);
+    }
+    bool holds_input(int fd) const noexcept override { return inner_->holds_input(fd); }
+    void release_buffer(const backend::ProvidedBuffer& buffer) noexcept override {
+        inner_->release_buffer(buffer);
+    }
+    std::optional<TimePoint> next_deadline() const noexcept override {
+        return inner_->next_deadline();
+    }
+    std::size_t pending() const noexcept override { return inner_->pending(); }
+
+  private:
+    std::unique_ptr<backend::Driver> inner_;
+    int& forgotten_;
+    int fd_;
+};
+}  // namespace
+
+TEST(FdWait, NotifyClosingOnThisThreadReachesEveryIdleLoopOfTheThread) {
+    Pair p;
+    notify_closing_on_this_thread(p.fd[0]);  // no loop alive: nothing to tell
+    int forgotten_a = 0, forgotten_b = 0, forgotten_elsewhere = 0;
+    {
+        Loop a(std::make_unique<CountingDriver>(forgotten_a, p.fd[0]));
+        Loop b(std::make_unique<CountingDriver>(forgotten_b, p.fd[0]));
+        std::thread other([&] {
+            Loop c(std::make_unique<CountingDriver>(forgotten_elsewhere, p.fd[0]));
+            // Made and gone on another thread: never told.
+        });
+        other.join();
+        std::optional<Loop> gone(std::in_place,
+                                 std::make_unique<CountingDriver>(forgotten_elsewhere, p.fd[0]));
+        gone.reset();
+        notify_closing_on_this_thread(p.fd[0]);
+    }
+    EXPECT_EQ(forgotten_a, 1);
+    EXPECT_EQ(forgotten_b, 1);
+    EXPECT_EQ(forgotten_elsewhere, 0);
+    notify_closing_on_this_thread(p.fd[0]);  // both gone again
+    EXPECT_EQ(forgotten_a, 1);
 }
 
 TEST(FdWatchers, ReaderRunsUntilRemovedAndReplaces) {

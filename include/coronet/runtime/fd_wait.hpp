@@ -40,4 +40,11 @@ FdWaitAwaiter wait_writable(int fd);
 // new fd reusing the number starts clean). Loop thread only.
 void notify_closing(int fd);
 
+// The same for code that may run while no loop does (a socket closed after
+// run_until_complete returned, with its EventLoop still alive): every loop
+// alive on this thread forgets the fd, so none keeps a request on it (an
+// io_uring request holds the file open) or state a reused number would
+// inherit. Does nothing where no loop was made. Never throws.
+void notify_closing_on_this_thread(int fd) noexcept;
+
 }  // namespace coronet
