@@ -4,14 +4,16 @@
 //     <server> [--backend epoll|io_uring|auto] PORT
 //
 // Listens on 127.0.0.1:PORT (the load generator's address) and runs until
-// killed. Without --backend, CORONET_BACKEND (else the best available) picks
-// the backend; the backend in use is printed on stderr at start, so a run's
-// server log says what was measured.
+// SIGTERM or SIGINT, which end it through main (exit status 0). Without --backend, CORONET_BACKEND
+// (else the best available) picks the backend; the backend in use is printed on stderr at start, so
+// a run's server log says what was measured.
 //
 // A server with more to configure (bench/tls/coronet_server.cpp: a
 // certificate and a key) names its own required options in ServerOptions
 // and gets their values; it may also accept PORT 0 (any free port).
 #pragma once
+
+#include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -70,8 +72,27 @@ struct ServerOptions {
 // The values of ServerOptions::required, in that order.
 using OptionValues = std::vector<std::string>;
 
+// Runs `serve(port, values)` until SIGTERM or SIGINT arrives. The loop reads
+// the signal (a signalfd) and the server leaves through main, rather than
+// being killed: under valgrind, which cannot break an io_uring_enter wait to
+// deliver an asynchronous signal, SIGTERM otherwise never ended an io_uring
+// server and its callgrind profile was never written.
+template <typename Serve>
+coronet::Task<void> serve_until_terminated(Serve serve, int port, OptionValues values) {
+    auto signals = coronet::open_signal_receiver({SIGTERM, SIGINT});
+    co_await coronet::with_task_group([&](coronet::TaskGroup& tg) -> coronet::Task<void> {
+        tg.spawn([&]() -> coronet::Task<void> {
+            auto serving = serve(port, values);
+            co_await std::move(serving);
+        });
+        const int received = co_await signals.next();
+        std::fprintf(stderr, "signal %d: stopping\n", received);
+        tg.cancel_scope().cancel();
+    });
+}
+
 // Parses the command line and runs `serve(port, values)` on a loop until it
-// returns (the servers never do: they are killed). Bad arguments, or an
+// returns or SIGTERM/SIGINT ends it (serve_until_terminated). Bad arguments, or an
 // error before the server runs: a message and 2.
 template <typename Serve>
 int echo_main(const char* name, int argc, char** argv, const ServerOptions& own, Serve serve) {
@@ -105,7 +126,7 @@ int echo_main(const char* name, int argc, char** argv, const ServerOptions& own,
             if (!own.usage.empty()) usage += std::string(own.usage) + " ";
             throw std::invalid_argument(usage + "PORT");
         }
-        coronet::run_with(options, serve, port, values);
+        coronet::run_with(options, [&] { return serve_until_terminated(serve, port, values); });
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", name, e.what());
