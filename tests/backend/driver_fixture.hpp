@@ -204,6 +204,33 @@ class DriverTest : public ::testing::TestWithParam<BackendParam> {
     }
     void wait(TestOp& t) { wait({&t}); }
 
+    // Writes "socket <i>" into the peer end (second) of each pair.
+    static void write_socket_names(std::vector<std::pair<Fd, Fd>>& pairs) {
+        for (std::size_t i = 0; i < pairs.size(); ++i) {
+            const std::string message = "socket " + std::to_string(i);
+            ASSERT_EQ(::write(pairs[i].second.get(), message.data(), message.size()),
+                      static_cast<ssize_t>(message.size()));
+        }
+    }
+
+    // Polls until every op is done (bounded), calling `finished(i)` once per
+    // op as it completes, after poll returned. Returns how many completed.
+    template <class Finished>
+    std::size_t poll_until_each_done(std::vector<std::unique_ptr<TestOp>>& ops, Finished finished) {
+        std::size_t count = 0;
+        std::vector<bool> seen(ops.size(), false);
+        for (int round = 0; round < 5000 && count < ops.size(); ++round) {
+            driver_->poll(std::chrono::milliseconds(20));
+            for (std::size_t i = 0; i < ops.size(); ++i) {
+                if (!ops[i]->done() || seen[i]) continue;
+                seen[i] = true;
+                ++count;
+                finished(i);
+            }
+        }
+        return count;
+    }
+
     // Polls without waiting, a few times, for completions that must not come.
     void settle(int rounds = 3) {
         for (int i = 0; i < rounds; ++i)

@@ -390,30 +390,18 @@ TEST_P(DriverIo, RecvProvidedWithMoreSocketsThanBuffers) {
         ASSERT_FALSE(ops.back()->sync);
     }
     d().poll(std::chrono::nanoseconds(0));  // every receive is in the kernel
-    for (int i = 0; i < kSockets; ++i) {
+    write_socket_names(pairs);
+    const std::size_t finished = poll_until_each_done(ops, [&](std::size_t i) {
+        TestOp& t = *ops[i];
+        EXPECT_EQ(t.calls, 1);
         const std::string message = "socket " + std::to_string(i);
-        ASSERT_EQ(::write(pairs[i].second.get(), message.data(), message.size()),
-                  static_cast<ssize_t>(message.size()));
-    }
-    int finished = 0;
-    std::vector<bool> seen(kSockets, false);
-    for (int round = 0; round < 5000 && finished < kSockets; ++round) {
-        d().poll(std::chrono::milliseconds(20));
-        for (int i = 0; i < kSockets; ++i) {
-            TestOp& t = *ops[i];
-            if (!t.done() || seen[i]) continue;
-            seen[i] = true;
-            ++finished;
-            EXPECT_EQ(t.calls, 1);
-            const std::string message = "socket " + std::to_string(i);
-            ASSERT_EQ(t.result(), static_cast<int>(message.size())) << "socket " << i;
-            EXPECT_EQ(std::string_view(reinterpret_cast<char*>(t.op.provided.data), t.result()),
-                      message);
-            // Released only after poll returned, so the others starve meanwhile.
-            d().release_buffer(t.op.provided);
-        }
-    }
-    EXPECT_EQ(finished, kSockets);
+        ASSERT_EQ(t.result(), static_cast<int>(message.size())) << "socket " << i;
+        EXPECT_EQ(std::string_view(reinterpret_cast<char*>(t.op.provided.data), t.result()),
+                  message);
+        // Released only after poll returned, so the others starve meanwhile.
+        d().release_buffer(t.op.provided);
+    });
+    EXPECT_EQ(finished, static_cast<std::size_t>(kSockets));
 }
 
 TEST_P(DriverIo, SendmsgAndRecvmsgPassAFileDescriptor) {

@@ -383,23 +383,10 @@ TEST_P(DriverReceiveAhead, MoreConnectionsThanBuffers) {
         start(*ops.back());
         ASSERT_FALSE(ops.back()->sync);
     }
-    for (int i = 0; i < kSockets; ++i) {
-        const std::string message = "socket " + std::to_string(i);
-        ASSERT_EQ(::write(pairs[i].second.get(), message.data(), message.size()),
-                  static_cast<ssize_t>(message.size()));
-    }
-    int finished = 0;
-    std::vector<bool> seen(kSockets, false);
-    for (int round = 0; round < 5000 && finished < kSockets; ++round) {
-        d().poll(std::chrono::milliseconds(20));
-        for (int i = 0; i < kSockets; ++i) {
-            if (!ops[i]->done() || seen[i]) continue;
-            seen[i] = true;
-            ++finished;
-            EXPECT_EQ(take(*ops[i]), "socket " + std::to_string(i));
-        }
-    }
-    EXPECT_EQ(finished, kSockets);
+    write_socket_names(pairs);
+    const std::size_t finished = poll_until_each_done(
+        ops, [&](std::size_t i) { EXPECT_EQ(take(*ops[i]), "socket " + std::to_string(i)); });
+    EXPECT_EQ(finished, static_cast<std::size_t>(kSockets));
     for (auto& [a, b] : pairs)
         d().forget_fd(a.get());
     settle();
