@@ -48,16 +48,18 @@ class TransportCore {
     // Installs `protocol`, retiring the current one (kept until destruction).
     void swap_protocol(std::unique_ptr<BaseProtocol> protocol);
 
+    // Every receive and send reads these: they share the object's first
+    // cache line, ahead of the addresses (288 bytes read once per connection).
     Loop& loop_;
     net::Socket socket_;
     std::unique_ptr<BaseProtocol> protocol_;
+    bool closing_ = false;
+    bool lost_scheduled_ = false;
+    bool lost_done_ = false;
     std::vector<std::unique_ptr<BaseProtocol>> retired_protocols_;
     // Cached at construction, so they survive close() as in asyncio.
     std::optional<net::SocketAddress> peername_;
     std::optional<net::SocketAddress> sockname_;
-    bool closing_ = false;
-    bool lost_scheduled_ = false;
-    bool lost_done_ = false;
 
   private:
     std::shared_ptr<void> self_;
