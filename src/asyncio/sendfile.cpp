@@ -16,6 +16,7 @@ namespace coronet::asyncio {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
+constexpr int kDrainTurns = 4;
 
 void check_open(WriteTransport& transport) {
     if (transport.is_closing()) throw ClosedResourceError("sendfile: the transport is closing");
@@ -56,6 +57,13 @@ Task<std::size_t> sendfile(WriteTransport& transport, int file_fd, std::uint64_t
     check_open(transport);
     const std::size_t want = count.value_or(SIZE_MAX);
     if (want == 0) co_return 0;
+    // A small write just before (a header) may still be queued for the
+    // loop's next submission (io_uring): a few turns send it, and the file
+    // still takes the zero-copy path. asyncio waits for an empty buffer too.
+    for (int turn = 0; turn < kDrainTurns && transport.get_write_buffer_size() > 0; ++turn) {
+        co_await checkpoint();
+        check_open(transport);
+    }
     std::any sock = transport.get_extra_info("socket");
     if (auto* const* s = std::any_cast<net::Socket*>(&sock);
         s && *s && transport.get_write_buffer_size() == 0 && S_ISREG(st.st_mode)) {

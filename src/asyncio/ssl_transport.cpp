@@ -25,6 +25,7 @@
 #include "asyncio/write_flow_control.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -50,6 +51,22 @@ struct HandshakeTimer {
     std::shared_ptr<HandshakeTimer> keep;
     bool pending = false;
 };
+
+namespace {
+
+// A send or receive that failed because the peer closed its socket.
+bool peer_gone(const std::exception_ptr& exc) {
+    if (!exc) return false;
+    try {
+        std::rethrow_exception(exc);
+    } catch (const OSError& e) {
+        return e.error_number() == EPIPE || e.error_number() == ECONNRESET;
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace
 
 class SSLTransport final : public Transport {
   public:
@@ -111,6 +128,10 @@ class SSLTransport final : public Transport {
 
     void raw_lost(std::exception_ptr exc) {
         auto keep = std::move(keep_);
+        // The peer may close TCP as soon as it sent close_notify (RFC 8446
+        // 6.1 lets it): our close_notify then meets a closed socket, which
+        // ends a session both sides had finished, not a failure.
+        if (ended_cleanly_ && !error_ && peer_gone(exc)) exc = nullptr;
         lost_ = true;
         closing_ = true;
         cancel_timer();
@@ -403,6 +424,10 @@ class SSLTransport final : public Transport {
             }
             if (status == TLSEngine::Status::want_input) break;
             if (status == TLSEngine::Status::closed) {
+                // Everything the protocol wrote has left this process
+                // (io_uring queues sends, so the plain buffer may still hold
+                // some): then only our close_notify is still to go.
+                ended_cleanly_ = backlog_.empty() && raw_->get_write_buffer_size() == 0;
                 flush_ciphertext();
                 deliver_eof();
                 close();
@@ -508,6 +533,7 @@ class SSLTransport final : public Transport {
     bool reading_paused_ = false;
     bool eof_delivered_ = false;
     bool shutdown_started_ = false;
+    bool ended_cleanly_ = false;  // the peer's close_notify, nothing of ours unsent
 };
 
 SSLBridge::SSLBridge(Loop& loop, SSLSetup setup)

@@ -191,6 +191,7 @@ DriverFeatures UringDriver::features() const noexcept {
     f.native_operations = true;
     f.multishot_accept = caps_.multishot_accept;
     f.multishot_recv = multishot_recv_;
+    f.batched_stream_sends = native(OpCode::send);
     f.provided_buffer_ring = buffers_.active();
     f.provided_buffer_size = buffers_.active() ? buffers_.buffer_size() : pool_.buffer_size();
     return f;

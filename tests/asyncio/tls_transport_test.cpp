@@ -251,6 +251,43 @@ TEST(TLSTransport, ConnectedSocketWithSsl) {
     });
 }
 
+// The client's close_notify and its TCP close both reach the server before
+// the server reads either: the server's close_notify then meets a closed
+// socket (EPIPE or a reset), which must not turn a clean end into an error.
+TEST(TLSTransport, PeerClosingRightAfterItsCloseNotifyIsACleanEnd) {
+    coronet::run([&]() -> Task<void> {
+        auto [a, b] = net::socketpair();
+        auto sctx = tls_server_context();
+        auto cctx = tls_client_context();
+        RecorderFactory sf;
+        aio::Connection server = co_await aio::create_connection(sf.factory(), std::move(b));
+        RecorderFactory cf;
+        aio::TLSConnectionOptions to;
+        to.ssl = cctx;
+        to.server_hostname = "localhost";
+        std::optional<aio::Connection> client;
+        std::shared_ptr<aio::Transport> server_tls;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                server_tls =
+                    co_await aio::start_tls(server.transport, *server.protocol, sctx, true);
+            });
+            co_await wait_until(
+                [&] { return &server.transport->get_protocol() != server.protocol; },
+                "the server's switch");
+            auto factory = cf.factory();
+            client = co_await aio::create_connection(factory, std::move(a), to);
+        });
+        CO_ASSERT(client && server_tls);
+        server_tls->pause_reading();
+        client->transport->close();
+        co_await wait_until([&] { return cf.made[0]->lost; }, "client lost");
+        server_tls->resume_reading();
+        co_await wait_until([&] { return sf.made[0]->lost; }, "server lost");
+        EXPECT_EQ(joined(sf.made[0]->events), "made eof lost:ok");
+    });
+}
+
 TEST(TLSTransport, StartTlsFailureRaisesAndLosesTheConnection) {
     coronet::run([&]() -> Task<void> {
         HandlerLog log(Loop::current());

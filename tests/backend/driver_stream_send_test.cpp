@@ -44,6 +44,7 @@ TEST_P(DriverStreamSend, QueuedOnIoUringInlineElsewhere) {
     char data[] = "hello";
     TestOp send(OpCode::send, a.get());
     aim(send, data, 5);
+    EXPECT_EQ(d().features().batched_stream_sends, queues_sends());
     start(send);
     EXPECT_EQ(send.sync, !queues_sends());
     if (queues_sends()) {

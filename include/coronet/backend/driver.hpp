@@ -24,6 +24,11 @@ struct DriverFeatures {
     // recv_provided on a byte stream keeps one multishot recv armed per fd:
     // data that arrives between two receives waits in the driver.
     bool multishot_recv = false;
+    // A send with Operation::byte_stream is queued and goes to the kernel with
+    // the loop's other requests: start() returns false and the completion
+    // follows from poll(). Callers that would otherwise call send() at once
+    // (the asyncio transports) copy small writes and queue them instead.
+    bool batched_stream_sends = false;
     bool provided_buffer_ring = false;
     std::size_t provided_buffer_size = 0;
 };
