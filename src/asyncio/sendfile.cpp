@@ -64,9 +64,12 @@ Task<std::size_t> sendfile(WriteTransport& transport, int file_fd, std::uint64_t
         co_await checkpoint();
         check_open(transport);
     }
+    // A TLS transport reports the socket under it, but the file must go
+    // through the encryption: asyncio never sends a file raw over SSL either.
+    const bool encrypted = transport.get_extra_info("ssl_object").has_value();
     std::any sock = transport.get_extra_info("socket");
     if (auto* const* s = std::any_cast<net::Socket*>(&sock);
-        s && *s && transport.get_write_buffer_size() == 0 && S_ISREG(st.st_mode)) {
+        s && *s && !encrypted && transport.get_write_buffer_size() == 0 && S_ISREG(st.st_mode)) {
         co_return co_await (*s)->sendfile(file_fd, offset, want);
     }
     co_return co_await sendfile_fallback(transport, file_fd, offset, want);

@@ -397,37 +397,52 @@ class SocketTransport final : public Transport, public TransportCore {
 
     void start_write() {
         auto keep = self();
-        while (!write_pending_ && !wbuf_.empty() && !lost_scheduled_) {
-            write_op_ = backend::Operation{};
-            if (wbuf_.size() == 1) {
-                // A plain send, which the driver may queue (byte_stream).
-                write_op_.code = backend::OpCode::send;
-                write_op_.buffer = wbuf_.front().data() + front_offset_;
-                write_op_.length = wbuf_.front().size() - front_offset_;
-                write_op_.byte_stream = true;
-                inflight_chunks_ = 1;
-            } else {
-                if (!iov_) iov_ = std::make_unique_for_overwrite<iovec[]>(kMaxIov);
-                std::size_t count = 0;
-                for (auto it = wbuf_.begin(); it != wbuf_.end() && count < kMaxIov; ++it, ++count) {
-                    const std::size_t off = count == 0 ? front_offset_ : 0;
-                    iov_[count] = {it->data() + off, it->size() - off};
-                }
-                inflight_chunks_ = count;
-                msg_ = msghdr{};
-                msg_.msg_iov = iov_.get();
-                msg_.msg_iovlen = count;
-                write_op_.code = backend::OpCode::sendmsg;
-                write_op_.message = &msg_;
+        try {
+            while (!write_pending_ && !wbuf_.empty() && !lost_scheduled_) {
+                write_pending_ = true;
+                if (!start_send()) return;  // on_write follows
+                write_pending_ = false;
+                if (!handle_write(write_op_.result)) return;
             }
-            write_op_.fd = fd();
-            write_op_.on_complete = &on_write;
-            write_op_.context = this;
-            write_pending_ = true;
-            if (!loop_.driver().start(write_op_)) return;
+        } catch (...) {
+            // No memory for the gather vectors, or the driver could not take
+            // the request (on_write calls this, so nothing may escape): no
+            // send is in flight, and a buffer nothing will ever drain ends
+            // the connection instead of stranding it.
             write_pending_ = false;
-            if (!handle_write(write_op_.result)) return;
+            inflight_chunks_ = 0;
+            fatal("the transport could not start a send", std::current_exception());
         }
+    }
+
+    // Starts one send of the buffer's head; true when it finished at once.
+    bool start_send() {
+        write_op_ = backend::Operation{};
+        if (wbuf_.size() == 1) {
+            // A plain send, which the driver may queue (byte_stream).
+            write_op_.code = backend::OpCode::send;
+            write_op_.buffer = wbuf_.front().data() + front_offset_;
+            write_op_.length = wbuf_.front().size() - front_offset_;
+            write_op_.byte_stream = true;
+            inflight_chunks_ = 1;
+        } else {
+            if (!iov_) iov_ = std::make_unique_for_overwrite<iovec[]>(kMaxIov);
+            std::size_t count = 0;
+            for (auto it = wbuf_.begin(); it != wbuf_.end() && count < kMaxIov; ++it, ++count) {
+                const std::size_t off = count == 0 ? front_offset_ : 0;
+                iov_[count] = {it->data() + off, it->size() - off};
+            }
+            inflight_chunks_ = count;
+            msg_ = msghdr{};
+            msg_.msg_iov = iov_.get();
+            msg_.msg_iovlen = count;
+            write_op_.code = backend::OpCode::sendmsg;
+            write_op_.message = &msg_;
+        }
+        write_op_.fd = fd();
+        write_op_.on_complete = &on_write;
+        write_op_.context = this;
+        return loop_.driver().start(write_op_);
     }
 
     static void on_write(backend::Operation& op) noexcept {

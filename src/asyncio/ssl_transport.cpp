@@ -54,13 +54,14 @@ struct HandshakeTimer {
 
 namespace {
 
-// A send or receive that failed because the peer closed its socket.
-bool peer_gone(const std::exception_ptr& exc) {
+// A send that failed because the peer had closed its socket. Not a reset:
+// on TCP that says the peer discarded bytes it had not read.
+bool broken_pipe(const std::exception_ptr& exc) {
     if (!exc) return false;
     try {
         std::rethrow_exception(exc);
     } catch (const OSError& e) {
-        return e.error_number() == EPIPE || e.error_number() == ECONNRESET;
+        return e.error_number() == EPIPE;
     } catch (...) {
         return false;
     }
@@ -128,10 +129,11 @@ class SSLTransport final : public Transport {
 
     void raw_lost(std::exception_ptr exc) {
         auto keep = std::move(keep_);
-        // The peer may close TCP as soon as it sent close_notify (RFC 8446
-        // 6.1 lets it): our close_notify then meets a closed socket, which
-        // ends a session both sides had finished, not a failure.
-        if (ended_cleanly_ && !error_ && peer_gone(exc)) exc = nullptr;
+        // The peer may close its socket as soon as it sent close_notify
+        // (TLS 1.2 even tells the other side to discard pending writes then):
+        // when only our close_notify was left to send, the broken pipe it
+        // meets ends a session both sides had finished, not a failure.
+        if (ended_cleanly_ && !error_ && broken_pipe(exc)) exc = nullptr;
         lost_ = true;
         closing_ = true;
         cancel_timer();
@@ -424,12 +426,14 @@ class SSLTransport final : public Transport {
             }
             if (status == TLSEngine::Status::want_input) break;
             if (status == TLSEngine::Status::closed) {
-                // Everything the protocol wrote has left this process
-                // (io_uring queues sends, so the plain buffer may still hold
-                // some): then only our close_notify is still to go.
-                ended_cleanly_ = backlog_.empty() && raw_->get_write_buffer_size() == 0;
                 flush_ciphertext();
                 deliver_eof();
+                // Whether everything the protocol wrote, in eof_received()
+                // too, has left this process (io_uring queues small sends, and
+                // a failed send empties a closing buffer): then only our
+                // close_notify is still to go.
+                ended_cleanly_ = !error_ && backlog_.empty() && !raw_->is_closing() &&
+                                 raw_->get_write_buffer_size() == 0;
                 close();
                 return;
             }
@@ -533,7 +537,7 @@ class SSLTransport final : public Transport {
     bool reading_paused_ = false;
     bool eof_delivered_ = false;
     bool shutdown_started_ = false;
-    bool ended_cleanly_ = false;  // the peer's close_notify, nothing of ours unsent
+    bool ended_cleanly_ = false;  // the peer's close_notify came, nothing of ours unsent
 };
 
 SSLBridge::SSLBridge(Loop& loop, SSLSetup setup)

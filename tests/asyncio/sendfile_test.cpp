@@ -11,6 +11,7 @@
 #include <coronet/asyncio/server.hpp>
 
 #include "asyncio/asyncio_test_support.hpp"
+#include "asyncio/tls_test_support.hpp"
 
 using namespace asyncio_test;
 namespace aio = coronet::asyncio;
@@ -71,6 +72,40 @@ TEST(Sendfile, SocketTransportSendsTheFileIntact) {
                   file.content.substr(10, 5) + file.content.substr(file.content.size() - 3));
         c.transport->close();
         co_await wait_until([&] { return client_side.made[0]->lost; });
+        server.close();
+        co_await server.wait_closed();
+    });
+}
+
+// Over TLS the file goes through the encryption, never raw to the socket
+// under it: the peer decrypts the file intact, after what was written before.
+TEST(Sendfile, TlsTransportEncryptsTheFile) {
+    TempFile file(256 * 1024);
+    RecorderFactory server_side;
+    coronet::run([&]() -> Task<void> {
+        auto sctx = tls_server_context();  // the options only borrow the contexts
+        auto cctx = tls_client_context();
+        aio::ServerOptions so;
+        so.ssl = sctx;
+        auto sfactory = server_side.factory();
+        aio::Server server = co_await aio::create_server(sfactory, "127.0.0.1", 0, so);
+        const int port = server.addresses().at(0).port();
+        aio::ConnectionOptions co;
+        co.ssl = cctx;
+        co.server_hostname = "localhost";
+        RecorderFactory client_side;
+        auto cfactory = client_side.factory();
+        aio::Connection c = co_await aio::create_connection(cfactory, "127.0.0.1", port, co);
+        c.transport->write("HDR:");
+        const std::size_t sent = co_await aio::sendfile(*c.transport, file.fd);
+        EXPECT_EQ(sent, file.content.size());
+        c.transport->close();
+        co_await wait_until([&] { return !server_side.made.empty() && server_side.made[0]->lost; },
+                            "server lost");
+        EXPECT_EQ(joined(server_side.made[0]->events), "made data eof lost:ok");
+        const std::string& got = server_side.made[0]->data;
+        EXPECT_EQ(got.size(), 4 + file.content.size());
+        EXPECT_TRUE(got == "HDR:" + file.content);
         server.close();
         co_await server.wait_closed();
     });

@@ -215,76 +215,95 @@ TEST(TLSTransport, StartTlsUpgradesAPlainConnection) {
     });
 }
 
-TEST(TLSTransport, ConnectedSocketWithSsl) {
-    coronet::run([&]() -> Task<void> {
+// TLS over a socketpair: the server end a plain transport upgraded with
+// start_tls, the client end create_connection(ssl=) on a connected socket.
+// The server's records are `server_side`'s (its transport pointer is the
+// plain one: answer through `server_tls`).
+struct TlsOverSocketpair {
+    RecorderFactory server_side;
+    RecorderFactory client_side;
+    std::optional<aio::Connection> server;
+    std::optional<aio::Connection> client;
+    std::shared_ptr<aio::Transport> server_tls;
+
+    Task<void> connect() {
         auto [a, b] = net::socketpair();
         auto sctx = tls_server_context();
-        auto cctx = tls_client_context();
-        RecorderFactory sf;  // its transport pointer is the plain one: answer via server_tls
-        aio::Connection server = co_await aio::create_connection(sf.factory(), std::move(b));
-        RecorderFactory cf;
+        auto cctx = tls_client_context();  // the options only borrow it
         aio::TLSConnectionOptions to;
         to.ssl = cctx;
         to.server_hostname = "localhost";
-        std::optional<aio::Connection> client;
-        std::shared_ptr<aio::Transport> server_tls;
+        server = co_await aio::create_connection(server_side.factory(), std::move(b));
         co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
             tg.spawn([&]() -> Task<void> {
                 server_tls =
-                    co_await aio::start_tls(server.transport, *server.protocol, sctx, true);
+                    co_await aio::start_tls(server->transport, *server->protocol, sctx, true);
             });
             co_await wait_until(
-                [&] { return &server.transport->get_protocol() != server.protocol; },
+                [&] { return &server->transport->get_protocol() != server->protocol; },
                 "the server's switch");
-            auto factory = cf.factory();
+            auto factory = client_side.factory();
             client = co_await aio::create_connection(factory, std::move(a), to);
         });
-        CO_ASSERT(client && server_tls);
-        client->transport->write("over a socketpair");
-        co_await wait_until([&] { return sf.made[0]->data == "over a socketpair"; }, "data");
-        server_tls->write("back");
-        co_await wait_until([&] { return cf.made[0]->data == "back"; }, "reply");
-        EXPECT_EQ(*client->transport->extra_info<std::string>("tls_version"), "TLSv1.3");
+    }
+    Record& server_record() { return *server_side.made.at(0); }
+    Record& client_record() { return *client_side.made.at(0); }
+
+    // The client's close_notify and its close both reach the server before
+    // the server reads either, so whatever the server sends then meets a
+    // closed socket (EPIPE).
+    Task<void> client_closes_before_the_server_reads() {
+        server_tls->pause_reading();
         client->transport->close();
-        co_await wait_until([&] { return cf.made[0]->lost && sf.made[0]->lost; }, "lost");
-        EXPECT_EQ(joined(sf.made[0]->events), "made data eof lost:ok");
+        co_await wait_until([&] { return client_record().lost; }, "client lost");
+        server_tls->resume_reading();
+        co_await wait_until([&] { return server_record().lost; }, "server lost");
+    }
+};
+
+TEST(TLSTransport, ConnectedSocketWithSsl) {
+    coronet::run([&]() -> Task<void> {
+        TlsOverSocketpair tls;
+        co_await tls.connect();
+        CO_ASSERT(tls.client && tls.server_tls);
+        tls.client->transport->write("over a socketpair");
+        co_await wait_until([&] { return tls.server_record().data == "over a socketpair"; },
+                            "data");
+        tls.server_tls->write("back");
+        co_await wait_until([&] { return tls.client_record().data == "back"; }, "reply");
+        EXPECT_EQ(*tls.client->transport->extra_info<std::string>("tls_version"), "TLSv1.3");
+        tls.client->transport->close();
+        co_await wait_until([&] { return tls.client_record().lost && tls.server_record().lost; },
+                            "lost");
+        EXPECT_EQ(joined(tls.server_record().events), "made data eof lost:ok");
     });
 }
 
-// The client's close_notify and its TCP close both reach the server before
-// the server reads either: the server's close_notify then meets a closed
-// socket (EPIPE or a reset), which must not turn a clean end into an error.
+// Only the server's close_notify meets the closed socket: the session had
+// ended on both sides, so that is not an error.
 TEST(TLSTransport, PeerClosingRightAfterItsCloseNotifyIsACleanEnd) {
     coronet::run([&]() -> Task<void> {
-        auto [a, b] = net::socketpair();
-        auto sctx = tls_server_context();
-        auto cctx = tls_client_context();
-        RecorderFactory sf;
-        aio::Connection server = co_await aio::create_connection(sf.factory(), std::move(b));
-        RecorderFactory cf;
-        aio::TLSConnectionOptions to;
-        to.ssl = cctx;
-        to.server_hostname = "localhost";
-        std::optional<aio::Connection> client;
-        std::shared_ptr<aio::Transport> server_tls;
-        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
-            tg.spawn([&]() -> Task<void> {
-                server_tls =
-                    co_await aio::start_tls(server.transport, *server.protocol, sctx, true);
-            });
-            co_await wait_until(
-                [&] { return &server.transport->get_protocol() != server.protocol; },
-                "the server's switch");
-            auto factory = cf.factory();
-            client = co_await aio::create_connection(factory, std::move(a), to);
-        });
-        CO_ASSERT(client && server_tls);
-        server_tls->pause_reading();
-        client->transport->close();
-        co_await wait_until([&] { return cf.made[0]->lost; }, "client lost");
-        server_tls->resume_reading();
-        co_await wait_until([&] { return sf.made[0]->lost; }, "server lost");
-        EXPECT_EQ(joined(sf.made[0]->events), "made eof lost:ok");
+        TlsOverSocketpair tls;
+        co_await tls.connect();
+        CO_ASSERT(tls.client && tls.server_tls);
+        co_await tls.client_closes_before_the_server_reads();
+        EXPECT_EQ(joined(tls.server_record().events), "made eof lost:ok");
+    });
+}
+
+// What the protocol writes in eof_received() is lost the same way, and that
+// is an error: the rule above must not hide it.
+TEST(TLSTransport, DataWrittenToAPeerThatClosedIsStillAnError) {
+    coronet::run([&]() -> Task<void> {
+        TlsOverSocketpair tls;
+        std::shared_ptr<aio::Transport>* reply_through = &tls.server_tls;
+        tls.server_side.configure = [reply_through](Recorder& r) {
+            r.on_eof = [reply_through](Recorder&) { (*reply_through)->write("bye"); };
+        };
+        co_await tls.connect();
+        CO_ASSERT(tls.client && tls.server_tls);
+        co_await tls.client_closes_before_the_server_reads();
+        EXPECT_EQ(joined(tls.server_record().events), "made eof lost:error");
     });
 }
 

@@ -6,6 +6,7 @@
 #include <coronet/asyncio/connection.hpp>
 #include <coronet/asyncio/datagram_endpoint.hpp>
 #include <coronet/asyncio/server.hpp>
+#include <coronet/backend/driver.hpp>
 #include <coronet/net/socket_options.hpp>
 #include <coronet/runtime/event_loop.hpp>
 
@@ -130,6 +131,64 @@ TEST(TransportErrors, WorksUnderTheEventLoopFacade) {
     EXPECT_EQ(loop.run_until_complete(echo_once(port)), "through EventLoop");
     loop.run_until_complete(close_server(&server));
     loop.close();
+}
+
+// The loop's own driver, except that it refuses every send request, as
+// io_uring's does when its submission queue stays full.
+class RefusingSendsDriver final : public backend::Driver {
+  public:
+    std::string_view name() const noexcept override { return inner_->name(); }
+    backend::DriverFeatures features() const noexcept override { return inner_->features(); }
+    backend::Clock& clock() noexcept override { return inner_->clock(); }
+    bool start(backend::Operation& op) override {
+        if (op.code == backend::OpCode::send || op.code == backend::OpCode::sendmsg)
+            throw std::system_error(EBUSY, std::generic_category(), "no submission slot");
+        return inner_->start(op);
+    }
+    void cancel(backend::Operation& op) noexcept override { inner_->cancel(op); }
+    bool remove_timer(backend::Operation& op) noexcept override { return inner_->remove_timer(op); }
+    std::size_t poll(std::optional<Duration> timeout) override { return inner_->poll(timeout); }
+    void wake() noexcept override { inner_->wake(); }
+    void forget_fd(int fd) noexcept override { inner_->forget_fd(fd); }
+    bool holds_input(int fd) const noexcept override { return inner_->holds_input(fd); }
+    void release_buffer(const backend::ProvidedBuffer& buffer) noexcept override {
+        inner_->release_buffer(buffer);
+    }
+    std::optional<TimePoint> next_deadline() const noexcept override {
+        return inner_->next_deadline();
+    }
+    std::size_t pending() const noexcept override { return inner_->pending(); }
+
+  private:
+    std::unique_ptr<backend::Driver> inner_ = backend::make_driver();
+};
+
+// A write the socket cannot take at once needs a send request; when the
+// driver refuses it the connection ends with that error (reported), instead
+// of keeping a buffer nothing will drain and never finishing close().
+TEST(TransportErrors, ASendTheDriverRefusesEndsTheConnection) {
+    Loop loop(std::make_unique<RefusingSendsDriver>());
+    loop.run_until_complete([&]() -> Task<void> {
+        std::vector<std::string> reported;
+        Loop::current().set_exception_handler([&](Loop&, const ExceptionContext& ctx) {
+            reported.push_back(ctx.message + " | " + describe_exception(ctx.exception));
+        });
+        auto [a, b] = net::socketpair();
+        RecorderFactory fa, fb;
+        aio::Connection ca = co_await aio::create_connection(fa.factory(), std::move(a));
+        aio::Connection cb = co_await aio::create_connection(fb.factory(), std::move(b));
+        cb.transport->pause_reading();
+        ca.transport->write(std::string(1 << 20, 'x'));  // more than the socket takes
+        co_await wait_until([&] { return fa.made[0]->lost; }, "the writer lost");
+        EXPECT_EQ(joined(fa.made[0]->events), "made lost:error");
+        EXPECT_THROW(std::rethrow_exception(fa.made[0]->lost_error), std::system_error);
+        CO_ASSERT(reported.size() == 1u);
+        EXPECT_NE(reported[0].find("could not start a send"), std::string::npos) << reported[0];
+        EXPECT_NE(reported[0].find("no submission slot"), std::string::npos) << reported[0];
+        cb.transport->close();
+        co_await wait_until([&] { return fb.made[0]->lost; }, "the reader lost");
+        Loop::current().set_exception_handler(nullptr);
+    }());
 }
 
 }  // namespace
