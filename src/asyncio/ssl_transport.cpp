@@ -432,8 +432,8 @@ class SSLTransport final : public Transport {
                 // too, has left this process (io_uring queues small sends, and
                 // a failed send empties a closing buffer): then only our
                 // close_notify is still to go.
-                ended_cleanly_ = !error_ && backlog_.empty() && !raw_->is_closing() &&
-                                 raw_->get_write_buffer_size() == 0;
+                ended_cleanly_ =
+                    backlog_.empty() && !raw_->is_closing() && raw_->get_write_buffer_size() == 0;
                 close();
                 return;
             }

@@ -31,6 +31,20 @@ inline Task<void> wait_until(std::function<bool()> done, const char* what = "con
     if (!done()) ADD_FAILURE() << "timed out waiting for " << what;
 }
 
+// Records "message | exception" for every report that reaches the current
+// loop's exception handler while it lives.
+struct ReportedErrors {
+    std::vector<std::string> messages;
+    ReportedErrors() {
+        Loop::current().set_exception_handler([this](Loop&, const ExceptionContext& ctx) {
+            messages.push_back(ctx.message + " | " + describe_exception(ctx.exception));
+        });
+    }
+    ~ReportedErrors() { Loop::current().set_exception_handler(nullptr); }
+    ReportedErrors(const ReportedErrors&) = delete;
+    ReportedErrors& operator=(const ReportedErrors&) = delete;
+};
+
 // What a Recorder saw; outlives the protocol (a server's protocols are
 // destroyed with their transports after connection_lost).
 struct Record {

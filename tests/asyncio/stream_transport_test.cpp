@@ -301,10 +301,7 @@ TEST(StreamTransport, SetProtocolFromInsideACallbackToABufferedProtocol) {
 
 TEST(StreamTransport, WriteAfterCloseGoesToTheExceptionHandler) {
     coronet::run([&]() -> Task<void> {
-        std::vector<std::string> reported;
-        Loop::current().set_exception_handler([&](Loop&, const ExceptionContext& ctx) {
-            reported.push_back(ctx.message + " | " + describe_exception(ctx.exception));
-        });
+        ReportedErrors reported;
         auto [a, b] = net::socketpair();
         RecorderFactory fa, fb;
         aio::Connection ca = co_await aio::create_connection(fa.factory(), std::move(a));
@@ -313,12 +310,11 @@ TEST(StreamTransport, WriteAfterCloseGoesToTheExceptionHandler) {
         ca.transport->write("dropped");
         std::vector<BytesView> pieces{BytesView("x")};
         ca.transport->writelines(pieces);
-        CO_ASSERT(reported.size() == 2u);
-        EXPECT_NE(reported[0].find("write() on a closing transport"), std::string::npos);
-        EXPECT_NE(reported[0].find("ClosedResourceError"), std::string::npos);
+        CO_ASSERT(reported.messages.size() == 2u);
+        EXPECT_NE(reported.messages[0].find("write() on a closing transport"), std::string::npos);
+        EXPECT_NE(reported.messages[0].find("ClosedResourceError"), std::string::npos);
         co_await wait_until([&] { return fa.made[0]->lost && fb.made[0]->lost; });
         EXPECT_EQ(fb.made[0]->data, "");
-        Loop::current().set_exception_handler(nullptr);
     });
 }
 

@@ -6,11 +6,11 @@
 #include <coronet/asyncio/connection.hpp>
 #include <coronet/asyncio/datagram_endpoint.hpp>
 #include <coronet/asyncio/server.hpp>
-#include <coronet/backend/driver.hpp>
 #include <coronet/net/socket_options.hpp>
 #include <coronet/runtime/event_loop.hpp>
 
 #include "asyncio/asyncio_test_support.hpp"
+#include "support/forwarding_driver.hpp"
 
 using namespace asyncio_test;
 namespace aio = coronet::asyncio;
@@ -19,10 +19,7 @@ namespace {
 
 TEST(TransportErrors, ThrowingCallbackIsReportedAndAbortsTheTransport) {
     coronet::run([&]() -> Task<void> {
-        std::vector<std::string> reported;
-        Loop::current().set_exception_handler([&](Loop&, const ExceptionContext& ctx) {
-            reported.push_back(ctx.message + " | " + describe_exception(ctx.exception));
-        });
+        ReportedErrors reported;
         auto [a, b] = net::socketpair();
         RecorderFactory fa, fb;
         fb.configure = [](Recorder& r) {
@@ -34,10 +31,9 @@ TEST(TransportErrors, ThrowingCallbackIsReportedAndAbortsTheTransport) {
         co_await wait_until([&] { return fb.made[0]->lost && fa.made[0]->lost; });
         EXPECT_EQ(joined(fb.made[0]->events), "made data lost:error");
         EXPECT_THROW(std::rethrow_exception(fb.made[0]->lost_error), std::runtime_error);
-        CO_ASSERT(reported.size() == 1u);
-        EXPECT_NE(reported[0].find("data_received() failed"), std::string::npos);
-        EXPECT_NE(reported[0].find("parser broke"), std::string::npos);
-        Loop::current().set_exception_handler(nullptr);
+        CO_ASSERT(reported.messages.size() == 1u);
+        EXPECT_NE(reported.messages[0].find("data_received() failed"), std::string::npos);
+        EXPECT_NE(reported.messages[0].find("parser broke"), std::string::npos);
     });
 }
 
@@ -135,32 +131,13 @@ TEST(TransportErrors, WorksUnderTheEventLoopFacade) {
 
 // The loop's own driver, except that it refuses every send request, as
 // io_uring's does when its submission queue stays full.
-class RefusingSendsDriver final : public backend::Driver {
+class RefusingSendsDriver final : public coronet::test::ForwardingDriver {
   public:
-    std::string_view name() const noexcept override { return inner_->name(); }
-    backend::DriverFeatures features() const noexcept override { return inner_->features(); }
-    backend::Clock& clock() noexcept override { return inner_->clock(); }
     bool start(backend::Operation& op) override {
         if (op.code == backend::OpCode::send || op.code == backend::OpCode::sendmsg)
             throw std::system_error(EBUSY, std::generic_category(), "no submission slot");
-        return inner_->start(op);
+        return ForwardingDriver::start(op);
     }
-    void cancel(backend::Operation& op) noexcept override { inner_->cancel(op); }
-    bool remove_timer(backend::Operation& op) noexcept override { return inner_->remove_timer(op); }
-    std::size_t poll(std::optional<Duration> timeout) override { return inner_->poll(timeout); }
-    void wake() noexcept override { inner_->wake(); }
-    void forget_fd(int fd) noexcept override { inner_->forget_fd(fd); }
-    bool holds_input(int fd) const noexcept override { return inner_->holds_input(fd); }
-    void release_buffer(const backend::ProvidedBuffer& buffer) noexcept override {
-        inner_->release_buffer(buffer);
-    }
-    std::optional<TimePoint> next_deadline() const noexcept override {
-        return inner_->next_deadline();
-    }
-    std::size_t pending() const noexcept override { return inner_->pending(); }
-
-  private:
-    std::unique_ptr<backend::Driver> inner_ = backend::make_driver();
 };
 
 // A write the socket cannot take at once needs a send request; when the
@@ -169,10 +146,7 @@ class RefusingSendsDriver final : public backend::Driver {
 TEST(TransportErrors, ASendTheDriverRefusesEndsTheConnection) {
     Loop loop(std::make_unique<RefusingSendsDriver>());
     loop.run_until_complete([&]() -> Task<void> {
-        std::vector<std::string> reported;
-        Loop::current().set_exception_handler([&](Loop&, const ExceptionContext& ctx) {
-            reported.push_back(ctx.message + " | " + describe_exception(ctx.exception));
-        });
+        ReportedErrors reported;
         auto [a, b] = net::socketpair();
         RecorderFactory fa, fb;
         aio::Connection ca = co_await aio::create_connection(fa.factory(), std::move(a));
@@ -182,12 +156,13 @@ TEST(TransportErrors, ASendTheDriverRefusesEndsTheConnection) {
         co_await wait_until([&] { return fa.made[0]->lost; }, "the writer lost");
         EXPECT_EQ(joined(fa.made[0]->events), "made lost:error");
         EXPECT_THROW(std::rethrow_exception(fa.made[0]->lost_error), std::system_error);
-        CO_ASSERT(reported.size() == 1u);
-        EXPECT_NE(reported[0].find("could not start a send"), std::string::npos) << reported[0];
-        EXPECT_NE(reported[0].find("no submission slot"), std::string::npos) << reported[0];
+        CO_ASSERT(reported.messages.size() == 1u);
+        EXPECT_NE(reported.messages[0].find("could not start a send"), std::string::npos)
+            << reported.messages[0];
+        EXPECT_NE(reported.messages[0].find("no submission slot"), std::string::npos)
+            << reported.messages[0];
         cb.transport->close();
         co_await wait_until([&] { return fb.made[0]->lost; }, "the reader lost");
-        Loop::current().set_exception_handler(nullptr);
     }());
 }
 

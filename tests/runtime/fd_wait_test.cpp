@@ -12,6 +12,8 @@
 #include <coronet/runtime/fd_wait.hpp>
 #include <coronet/runtime/fd_watchers.hpp>
 
+#include "support/forwarding_driver.hpp"
+
 using namespace coronet;
 using namespace std::chrono_literals;
 
@@ -64,33 +66,15 @@ TEST(FdWait, CancellableAndNotifyClosing) {
 
 namespace {
 // A driver that counts the forget_fd calls it is given.
-class CountingDriver final : public backend::Driver {
+class CountingDriver final : public coronet::test::ForwardingDriver {
   public:
-    CountingDriver(int& forgotten, int fd)
-        : inner_(backend::make_driver()), forgotten_(forgotten), fd_(fd) {}
-    std::string_view name() const noexcept override { return inner_->name(); }
-    backend::DriverFeatures features() const noexcept override { return inner_->features(); }
-    backend::Clock& clock() noexcept override { return inner_->clock(); }
-    bool start(backend::Operation& op) override { return inner_->start(op); }
-    void cancel(backend::Operation& op) noexcept override { inner_->cancel(op); }
-    bool remove_timer(backend::Operation& op) noexcept override { return inner_->remove_timer(op); }
-    std::size_t poll(std::optional<Duration> timeout) override { return inner_->poll(timeout); }
-    void wake() noexcept override { inner_->wake(); }
+    CountingDriver(int& forgotten, int fd) : forgotten_(forgotten), fd_(fd) {}
     void forget_fd(int fd) noexcept override {
         if (fd == fd_) ++forgotten_;
-        inner_->forget_fd(fd);
+        ForwardingDriver::forget_fd(fd);
     }
-    bool holds_input(int fd) const noexcept override { return inner_->holds_input(fd); }
-    void release_buffer(const backend::ProvidedBuffer& buffer) noexcept override {
-        inner_->release_buffer(buffer);
-    }
-    std::optional<TimePoint> next_deadline() const noexcept override {
-        return inner_->next_deadline();
-    }
-    std::size_t pending() const noexcept override { return inner_->pending(); }
 
   private:
-    std::unique_ptr<backend::Driver> inner_;
     int& forgotten_;
     int fd_;
 };
