@@ -85,24 +85,32 @@ def main():
             return kv.get("p50_us")
         return None
 
+    def is_baseline(name):
+        return name == "raw_epoll" or name.startswith("raw_epoll_")
+
     def baseline_at(sc, rep, name, what):
         """raw_epoll's figure at `name`'s place in the repetition's sequence.
 
-        run.sh runs raw_epoll first and again last (raw_epoll_end); the
-        machine's speed drifts in between, so a server late in the sequence
-        is compared with the two runs interpolated linearly to its position.
-        Without the second run (older data) it is the first run alone."""
-        first = runs[(sc, "raw_epoll")].get(rep)
-        if not first or not good(first) or not value(first, what):
+        run.sh runs raw_epoll first, again before each pair of coronet servers
+        (raw_epoll_2, raw_epoll_3, ...) and last (raw_epoll_end): the machine's
+        speed jumps in between. A server is compared with the nearest baseline
+        runs before and after it, interpolated linearly to its position; with
+        only one of them (older data, a failed run) it is that one alone."""
+        if name not in servers:
             return None
-        b0 = value(first, what)
-        last = runs[(sc, "raw_epoll_end")].get(rep)
-        if (not last or not good(last) or not value(last, what) or name not in servers
-                or "raw_epoll_end" not in servers):
-            return b0
-        i0, i1 = servers.index("raw_epoll"), servers.index("raw_epoll_end")
-        at = (servers.index(name) - i0) / (i1 - i0)
-        return b0 + (value(last, what) - b0) * at
+        at = servers.index(name)
+        points = []  # (position, figure) of this repetition's good baseline runs
+        for i, s in enumerate(servers):
+            kv = runs[(sc, s)].get(rep) if is_baseline(s) else None
+            if kv and good(kv) and value(kv, what):
+                points.append((i, value(kv, what)))
+        before = [p for p in points if p[0] <= at]
+        after = [p for p in points if p[0] >= at]
+        if not before or not after:
+            near = before[-1:] or after[:1]
+            return near[0][1] if near else None
+        (i0, b0), (i1, b1) = before[-1], after[0]
+        return b0 if i1 == i0 else b0 + (b1 - b0) * (at - i0) / (i1 - i0)
 
     def ratio(sc, name, what, baseline="raw_epoll"):
         """Median over repetitions of server/baseline in the same repetition."""
@@ -119,6 +127,19 @@ def main():
             if v:
                 rs.append(v / b)
         return med(rs), len(rs), len(runs[(sc, name)])
+
+    def largest_step(sc, what):
+        """Median over repetitions of the largest change between neighbouring
+        baseline runs: how far the machine moves within a few servers."""
+        steps = []
+        names = [s for s in servers if is_baseline(s)]
+        for rep in runs[(sc, "raw_epoll")]:
+            vals = [value(runs[(sc, s)][rep], what) for s in names
+                    if rep in runs[(sc, s)] and good(runs[(sc, s)][rep])]
+            vals = [v for v in vals if v]
+            if len(vals) > 1:
+                steps.append(max(abs(b / a - 1) for a, b in zip(vals, vals[1:])))
+        return med(steps)
 
     def drift(sc, what):
         """Median of raw_epoll_end / raw_epoll: how far the machine moved."""
@@ -261,25 +282,33 @@ def main():
     w("rps / (server CPU% / 100): the server's own cost per request. With C=50 the single-core "
       "load generator is the ceiling for every native server, so the raw rate says little there.")
     w("")
+    # The repeated baseline runs are 1.00 against themselves: only their spread is news.
+    shown = [s for s in servers if s == "raw_epoll" or not is_baseline(s)]
     if "raw_epoll_end" in servers:
-        w("raw_epoll runs first and again last (`raw_epoll_end`) in every repetition, and each "
-          "server is compared with the two interpolated to its place in the sequence: this "
-          "VM's speed drifts over a minute. The drift, raw_epoll_end ÷ raw_epoll "
-          "(min / median / max over repetitions): " + "; ".join(
-              f"{SCEN_LABEL.get(s, s)[:3]} " + ("—" if not drift(s, "per_cpu") else
-                                                 "%.2f / %.2f / %.2f" % drift(s, "per_cpu"))
+        repeats = sum(1 for s in servers if is_baseline(s)) - 1
+        where = ("again last" if repeats == 1 else
+                 f"{repeats} more times (before each pair of coronet servers and last)")
+        w(f"raw_epoll runs first and {where} in every repetition, and each server is compared with the baseline "
+          "runs on either side of it, interpolated to its place in the sequence: this VM's "
+          "speed jumps by up to a fifth within a minute, every server in that stretch together. "
+          "How far it moved, per scenario: the largest step between neighbouring baseline "
+          "runs (median over repetitions), and raw_epoll_end ÷ raw_epoll (min / median / max): "
+          + "; ".join(
+              f"{SCEN_LABEL.get(s, s)[:3]} "
+              + ("—" if largest_step(s, "per_cpu") is None else f"{largest_step(s, 'per_cpu') * 100:.0f} %")
+              + ", " + ("—" if not drift(s, "per_cpu") else "%.2f / %.2f / %.2f" % drift(s, "per_cpu"))
               for s in scens) + ".")
         w("")
     w("| server | " + " | ".join(SCEN_LABEL.get(s, s) for s in scens) + " |")
     w("|---|" + "---|" * len(scens))
-    for name in servers:
+    for name in shown:
         w(f"| {name} | " + " | ".join(cell(s, name, "per_cpu") for s in scens) + " |")
     w("")
     w("## Throughput (ratio to raw_epoll: req/s; GB/s echoed for bulk)")
     w("")
     w("| server | " + " | ".join(SCEN_LABEL.get(s, s) for s in scens) + " |")
     w("|---|" + "---|" * len(scens))
-    for name in servers:
+    for name in shown:
         w(f"| {name} | " + " | ".join(cell(s, name, "rate") for s in scens) + " |")
     lat = [s for s in scens if s in ("a", "a_busy")]
     if lat:
@@ -288,7 +317,7 @@ def main():
         w("")
         w("| server | " + " | ".join(SCEN_LABEL[s] for s in lat) + " |")
         w("|---|" + "---|" * len(lat))
-        for name in servers:
+        for name in shown:
             w(f"| {name} | " + " | ".join(cell(s, name, "p50") for s in lat) + " |")
 
     # ---- idle

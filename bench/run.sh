@@ -97,10 +97,19 @@ for b in echo_load raw_epoll; do
 done
 
 # ---- which servers ----------------------------------------------------------------
+# The VM's speed jumps by up to 20 % every few tens of seconds (every server in a
+# stretch of the sequence moves together), and run_peers.sh runs raw_epoll first
+# and coronet's servers last in every repetition. So the baseline runs again
+# right before each pair of coronet servers and at the very end, and report.py
+# compares each server with the baseline runs on either side of it,
+# interpolated to its place in the sequence.
 CORONET=()
+n_baseline=1
 for t in "${targets[@]}"; do
   exe=$ROOT/build/release/bench/$t; short=${t#bench_echo_}
-  CORONET+=("coronet_${short}_epoll=$exe --backend epoll {port}" "coronet_${short}_uring=$exe --backend io_uring {port}")
+  n_baseline=$((n_baseline + 1))
+  CORONET+=("raw_epoll_$n_baseline=$PEERS/build/raw_epoll {port}"
+            "coronet_${short}_epoll=$exe --backend epoll {port}" "coronet_${short}_uring=$exe --backend io_uring {port}")
 done
 coronet_names=$(for s in "${CORONET[@]}"; do printf '%s,' "${s%%=*}"; done)
 declare -A PEER_BIN=([raw_uring]=raw_uring [uring_tuned]=uring_tuned [asio_coro]=asio_coro [libuv]=libuv_echo [tokio]=tokio_echo)
@@ -118,10 +127,6 @@ for p in "${peers[@]}"; do
     /usr/bin/python3 -c "import ${PY_MOD[$p]}" 2>/dev/null && only+="$p," || note "skipped: $p (python module ${PY_MOD[$p]} missing)"
   fi
 done
-# The VM's speed drifts by tens of percent over a minute, and run_peers.sh runs
-# raw_epoll first and coronet's servers last in every repetition. The baseline
-# runs again at the end, so report.py can compare each server with the
-# baseline interpolated to its place in the sequence (and show the drift).
 BASELINE_AT_END="raw_epoll_end=$PEERS/build/raw_epoll {port}"
 only+="${coronet_names}raw_epoll_end,"
 
@@ -172,7 +177,7 @@ port() {
 }
 native=(raw_epoll)
 for p in uring_tuned asio_coro libuv tokio; do [[ ",$only," == *",$p,"* ]] && native+=("$p"); done
-for s in "${CORONET[@]}"; do native+=("${s%%=*}"); done
+for s in "${CORONET[@]}"; do [[ ${s%%=*} == coronet_* ]] && native+=("${s%%=*}"); done
 
 # ---- memory per idle connection -------------------------------------------------
 echo "== $IDLE_CONNS idle connections" >&2
