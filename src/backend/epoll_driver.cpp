@@ -294,6 +294,32 @@ void EpollDriver::retry_waiters(int fd, bool readers, std::uint32_t events, std:
     }
 }
 
+// With a thousand connections, what an event touches is rarely in cache: its
+// fd's state, the operation waiting there, and the owner the completion goes
+// to. A miss on each, in turn, costs more than the rest of the event's user
+// space work, so while event i runs, the next three are fetched a step each:
+// i+3's fd state, i+2's waiting operation (whose fd state came a step
+// earlier), i+1's owner (whose operation came a step earlier).
+const Operation* EpollDriver::first_waiter(const epoll_event& event) const noexcept {
+    const std::size_t fd = static_cast<std::size_t>(event.data.u64);
+    if (event.data.u64 == kWakeToken || fd >= fds_.size()) return nullptr;
+    const FdState& state = fds_[fd];
+    return (event.events & EPOLLIN) ? state.readers.front() : state.writers.front();
+}
+
+void EpollDriver::prefetch_ahead(const epoll_event* events, int at, int count) const noexcept {
+    if (at + 3 < count && events[at + 3].data.u64 < fds_.size()) {
+        __builtin_prefetch(&fds_[static_cast<std::size_t>(events[at + 3].data.u64)], 1);
+    }
+    if (at + 2 < count) {
+        if (const Operation* op = first_waiter(events[at + 2])) __builtin_prefetch(op, 1);
+    }
+    if (at + 1 < count) {
+        // The owner's pointer, as a hint only: prefetching never faults.
+        if (const Operation* op = first_waiter(events[at + 1])) __builtin_prefetch(op->context, 1);
+    }
+}
+
 void EpollDriver::queue_check(int fd, FdState& state) {
     checks_.push_back({fd, state.generation, poll_time_ + kRegistrationCheckDelay});
     state.check_queued = true;
@@ -429,6 +455,7 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
 
     for (int i = 0; i < count; ++i) {
         const epoll_event& event = events[i];
+        prefetch_ahead(events, i, count);
         if (event.data.u64 == kWakeToken) {
             // Drain first, then clear: cleared first, a wake() landing in
             // between would write, have its write drained here, and leave the

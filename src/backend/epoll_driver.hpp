@@ -90,6 +90,8 @@ class EpollDriver final : public Driver {
     void queue_check(int fd, FdState& state);
     void check_registrations(std::chrono::steady_clock::time_point now) noexcept;
     void retry_waiters(int fd, bool readers, std::uint32_t events, std::size_t& ran);
+    const Operation* first_waiter(const epoll_event& event) const noexcept;
+    void prefetch_ahead(const epoll_event* events, int at, int count) const noexcept;
     void complete(Operation& op, int result, std::size_t& ran) noexcept;
     void defer_completion(Operation& op, int result) noexcept;
 
