@@ -389,6 +389,11 @@ class SocketTransport final : public Transport, public TransportCore {
         if (!wbuf_.empty() && wbuf_.size() > inflight_chunks_ && data.size() < kCoalesce &&
             wbuf_.back().size() < kCoalesce) {
             wbuf_.back().append(data);
+        } else if (data.size() <= spare_.capacity()) {
+            Bytes chunk = std::move(spare_);
+            chunk.clear();
+            chunk.append(data);  // fits: no allocation
+            wbuf_.push_back(std::move(chunk));
         } else {
             wbuf_.emplace_back(data);
         }
@@ -488,9 +493,15 @@ class SocketTransport final : public Transport, public TransportCore {
                 return;
             }
             n -= left;
+            keep_as_spare(wbuf_.front());
             wbuf_.pop_front();
             front_offset_ = 0;
         }
+    }
+
+    void keep_as_spare(Bytes& sent) noexcept {
+        const std::size_t capacity = sent.capacity();
+        if (capacity <= kCoalesce && capacity > spare_.capacity()) spare_ = std::move(sent);
     }
 
     void shutdown_write() {
@@ -548,6 +559,10 @@ class SocketTransport final : public Transport, public TransportCore {
     // Allocated by the first write the socket did not take at once: most
     // connections never need it, and it is a kilobyte.
     std::unique_ptr<iovec[]> iov_;
+    // The last small chunk sent, reused by the next small write: on io_uring
+    // every reply is queued, and a connection answering request after request
+    // would otherwise allocate and free one chunk per reply.
+    Bytes spare_;
 };
 
 }  // namespace

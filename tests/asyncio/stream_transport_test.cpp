@@ -198,6 +198,36 @@ TEST(StreamTransport, WritelinesGathersPieces) {
     });
 }
 
+// Replies of every size around the coalescing limit, some written alone and
+// drained before the next (so a sent chunk is reused), some back to back
+// (coalesced), some large: every byte arrives, in order.
+TEST(StreamTransport, WritesOfChangingSizesArriveWholeAndInOrder) {
+    coronet::run([&]() -> Task<void> {
+        auto [a, b] = net::socketpair();
+        RecorderFactory fa, fb;
+        aio::Connection ca = co_await aio::create_connection(fa.factory(), std::move(a));
+        aio::Connection cb = co_await aio::create_connection(fb.factory(), std::move(b));
+        const std::size_t sizes[] = {1, 3000, 64, 4095, 2, 4096, 700, 10000, 5, 4097, 63};
+        std::string expected;
+        for (int i = 0; i < 220; ++i) {
+            const std::size_t size = sizes[static_cast<std::size_t>(i) % std::size(sizes)];
+            std::string piece(size, static_cast<char>('a' + i % 26));
+            piece.front() = static_cast<char>('0' + i % 10);  // a misplaced piece shows
+            ca.transport->write(piece);
+            expected += piece;
+            if (i % 3 == 0) {
+                co_await wait_until([&] { return ca.transport->get_write_buffer_size() == 0; },
+                                    "the write buffer drained");
+            }
+        }
+        ca.transport->close();
+        co_await wait_until([&] { return fb.made[0]->lost; });
+        EXPECT_EQ(fb.made[0]->data.size(), expected.size());
+        EXPECT_TRUE(fb.made[0]->data == expected);
+        EXPECT_EQ(joined(fb.made[0]->events).substr(0, 4), "made");
+    });
+}
+
 TEST(StreamTransport, AbortDropsBufferedData) {
     coronet::run([&]() -> Task<void> {
         auto [a, b] = net::socketpair();
