@@ -95,7 +95,7 @@ def main():
         (raw_epoll_2, raw_epoll_3, ...) and last (raw_epoll_end): the machine's
         speed jumps in between. A server is compared with the nearest baseline
         runs before and after it, interpolated linearly to its position; with
-        only one of them (older data, a failed run) it is that one alone."""
+        only one of them, that one alone if it ran at most two places away."""
         if name not in servers:
             return None
         at = servers.index(name)
@@ -107,8 +107,10 @@ def main():
         before = [p for p in points if p[0] <= at]
         after = [p for p in points if p[0] >= at]
         if not before or not after:
+            # One side only (a failed run, older data): good enough when it is
+            # next to the server, not a minute away.
             near = before[-1:] or after[:1]
-            return near[0][1] if near else None
+            return near[0][1] if near and abs(near[0][0] - at) <= 2 else None
         (i0, b0), (i1, b1) = before[-1], after[0]
         return b0 if i1 == i0 else b0 + (b1 - b0) * (at - i0) / (i1 - i0)
 

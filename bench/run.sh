@@ -3,7 +3,7 @@
 #
 #     bench/run.sh            # full run (~50 min): every server, scenarios a a_busy b c d e,
 #                             #   10,000 idle connections, callgrind instructions per request
-#     bench/run.sh --quick    # subset (< ~5 min): native servers only, scenarios a and d
+#     bench/run.sh --quick    # subset (~5 min): native servers only, scenarios a and d
 #
 # Writes bench/results.md (raw data under build/bench-run/). Every figure is quoted
 # as a ratio to the plain epoll baseline (raw_epoll) measured in the same run and

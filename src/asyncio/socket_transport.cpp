@@ -39,6 +39,9 @@ constexpr std::size_t kReadSize = 64 * 1024;
 constexpr int kInlineReads = 16;
 constexpr std::size_t kMaxIov = 64;
 constexpr std::size_t kCoalesce = 4096;
+// The largest sent chunk a transport keeps for its next write: enough for a
+// typical reply, and little for an idle connection to hold.
+constexpr std::size_t kSpareCapacity = 512;
 
 class SocketTransport final : public Transport, public TransportCore {
   public:
@@ -501,7 +504,7 @@ class SocketTransport final : public Transport, public TransportCore {
 
     void keep_as_spare(Bytes& sent) noexcept {
         const std::size_t capacity = sent.capacity();
-        if (capacity <= kCoalesce && capacity > spare_.capacity()) spare_ = std::move(sent);
+        if (capacity <= kSpareCapacity && capacity > spare_.capacity()) spare_ = std::move(sent);
     }
 
     void shutdown_write() {
@@ -559,7 +562,7 @@ class SocketTransport final : public Transport, public TransportCore {
     // Allocated by the first write the socket did not take at once: most
     // connections never need it, and it is a kilobyte.
     std::unique_ptr<iovec[]> iov_;
-    // The last small chunk sent, reused by the next small write: on io_uring
+    // The last small chunk sent (up to kSpareCapacity), reused by the next write: on io_uring
     // every reply is queued, and a connection answering request after request
     // would otherwise allocate and free one chunk per reply.
     Bytes spare_;
