@@ -88,6 +88,15 @@ def main():
     def is_baseline(name):
         return name == "raw_epoll" or name.startswith("raw_epoll_")
 
+    def baseline_points(sc, rep, what):
+        """(position, figure) of a repetition's good baseline runs, in order."""
+        points = []
+        for i, s in enumerate(servers):
+            kv = runs[(sc, s)].get(rep) if is_baseline(s) else None
+            if kv and good(kv) and value(kv, what):
+                points.append((i, value(kv, what)))
+        return points
+
     def baseline_at(sc, rep, name, what):
         """raw_epoll's figure at `name`'s place in the repetition's sequence.
 
@@ -99,11 +108,7 @@ def main():
         if name not in servers:
             return None
         at = servers.index(name)
-        points = []  # (position, figure) of this repetition's good baseline runs
-        for i, s in enumerate(servers):
-            kv = runs[(sc, s)].get(rep) if is_baseline(s) else None
-            if kv and good(kv) and value(kv, what):
-                points.append((i, value(kv, what)))
+        points = baseline_points(sc, rep, what)
         before = [p for p in points if p[0] <= at]
         after = [p for p in points if p[0] >= at]
         if not before or not after:
@@ -140,11 +145,8 @@ def main():
         """Median over repetitions of the largest change between neighbouring
         baseline runs: how far the machine moves within a few servers."""
         steps = []
-        names = [s for s in servers if is_baseline(s)]
         for rep in runs[(sc, "raw_epoll")]:
-            vals = [value(runs[(sc, s)][rep], what) for s in names
-                    if rep in runs[(sc, s)] and good(runs[(sc, s)][rep])]
-            vals = [v for v in vals if v]
+            vals = [v for _, v in baseline_points(sc, rep, what)]
             if len(vals) > 1:
                 steps.append(max(abs(b / a - 1) for a, b in zip(vals, vals[1:])))
         return med(steps)
@@ -291,6 +293,11 @@ def main():
     w("rps / (server CPU% / 100): the server's own cost per request. With C=50 the single-core "
       "load generator is the ceiling for every native server, so the raw rate says little there.")
     w("")
+    def moved(sc):
+        step, d = largest_step(sc, "per_cpu"), drift(sc, "per_cpu")
+        return (f"{SCEN_LABEL.get(sc, sc)[:3]} " + ("—" if step is None else f"{step * 100:.0f} %")
+                + ", " + ("—" if not d else "%.2f / %.2f / %.2f" % d))
+
     # The repeated baseline runs are 1.00 against themselves: only their spread is news.
     shown = [s for s in servers if s == "raw_epoll" or not is_baseline(s)]
     if "raw_epoll_end" in servers:
@@ -302,11 +309,7 @@ def main():
           "speed jumps by up to a fifth within a minute, every server in that stretch together. "
           "How far it moved, per scenario: the largest step between neighbouring baseline "
           "runs (median over repetitions), and raw_epoll_end ÷ raw_epoll (min / median / max): "
-          + "; ".join(
-              f"{SCEN_LABEL.get(s, s)[:3]} "
-              + ("—" if largest_step(s, "per_cpu") is None else f"{largest_step(s, 'per_cpu') * 100:.0f} %")
-              + ", " + ("—" if not drift(s, "per_cpu") else "%.2f / %.2f / %.2f" % drift(s, "per_cpu"))
-              for s in scens) + ".")
+          + "; ".join(moved(s) for s in scens) + ".")
         w("")
     w("| server | " + " | ".join(SCEN_LABEL.get(s, s) for s in scens) + " |")
     w("|---|" + "---|" * len(scens))

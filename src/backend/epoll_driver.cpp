@@ -462,7 +462,7 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
 
     for (int i = 0; i < count; ++i) {
         const epoll_event& event = events[i];
-        prefetch_ahead(events, i, count);
+        if (count > 1) prefetch_ahead(events, i, count);  // one event: nothing to fetch ahead
         if (event.data.u64 == kWakeToken) {
             // Drain first, then clear: cleared first, a wake() landing in
             // between would write, have its write drained here, and leave the
