@@ -52,23 +52,47 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--elapsed", type=int, default=0)
     ap.add_argument("--cmd", default="bench/run.sh")
+    ap.add_argument("--pool", action="append", default=[],
+                    help="an earlier run's raw directory (meta.txt, results.tsv) whose "
+                         "repetitions join this run's medians")
     a = ap.parse_args()
     raw = os.path.join(a.work, "raw")
 
-    servers, scens = [], []
-    for ln in open(os.path.join(raw, "meta.txt")).read().splitlines()[1:]:
-        if ln.startswith("server "):
-            servers.append(ln[len("server "):].split(" :: ", 1)[0])
-        elif ln.startswith("scenario "):
-            scens.append(ln[len("scenario "):].split(" :: ", 1)[0])
+    def read_meta(raw_dir):
+        servers, scens = [], []
+        for ln in open(os.path.join(raw_dir, "meta.txt")).read().splitlines()[1:]:
+            if ln.startswith("server "):
+                servers.append(ln[len("server "):].split(" :: ", 1)[0])
+            elif ln.startswith("scenario "):
+                scens.append(ln[len("scenario "):].split(" :: ", 1)[0])
+        return servers, scens
+
+    servers, scens = read_meta(raw)
     runs = collections.defaultdict(dict)  # (scen, server) -> {rep: kv}
     sanity = {}
-    for ln in open(os.path.join(raw, "results.tsv")):
-        parts = ln.rstrip("\n").split("\t")
-        if parts[0] == "sanity":
-            sanity[parts[1]] = parts[2].split()[0]
-        elif parts[0] == "run":
-            runs[(parts[2], parts[3])][int(parts[1])] = parse_kv(parts[4])
+
+    def load(raw_dir, first_rep):
+        for ln in open(os.path.join(raw_dir, "results.tsv")):
+            parts = ln.rstrip("\n").split("\t")
+            if parts[0] == "sanity" and first_rep == 0:
+                sanity[parts[1]] = parts[2].split()[0]
+            elif parts[0] == "run":
+                runs[(parts[2], parts[3])][first_rep + int(parts[1])] = parse_kv(parts[4])
+
+    load(raw, 0)
+    reps_here = max((len(v) for v in runs.values()), default=0)
+    # Earlier runs' repetitions join the medians only when they ran the same
+    # servers in the same order: the baseline interpolation needs each
+    # server's place in the sequence.
+    pooled, not_pooled = [], []
+    for k, old in enumerate(a.pool, start=1):
+        if not os.path.exists(os.path.join(old, "results.tsv")):
+            not_pooled.append(f"{old} (no results.tsv)")
+        elif read_meta(old)[0] != servers:
+            not_pooled.append(f"{old} (it ran other servers or another order)")
+        else:
+            load(old, 1000 * k)
+            pooled.append(old)
 
     def good(kv):
         return kv.get("ok") == 1.0 and "server_died" not in kv
@@ -221,7 +245,20 @@ def main():
         for n in notes.splitlines():
             w(f"* {n}")
     w("")
-    w(f"Repetitions: {max((len(v) for v in runs.values()), default=0)} per scenario and server.")
+    if pooled:
+        per_scen = ", ".join(f"{SCEN_LABEL.get(sc, sc).split()[0]} {len(runs[(sc, 'raw_epoll')])}"
+                             for sc in scens)
+        w(f"Repetitions: {reps_here} per scenario and server from this run, plus those of "
+          f"earlier runs of the same servers ({', '.join('`' + p + '`' for p in pooled)}; each "
+          f"directory's `commit` file names the code it measured), in all: {per_scen}. Each "
+          "repetition is compared with the baseline runs beside it in its own run; pooling only "
+          "adds repetitions to the medians. Idle memory, callgrind and the correctness pass "
+          "are this run's.")
+    else:
+        w(f"Repetitions: {reps_here} per scenario and server.")
+    for p in not_pooled:
+        w("")
+        w(f"Not pooled: {p}.")
     w("")
 
     # ---- issue 9's targets, each checked against this run's figures
@@ -285,7 +322,7 @@ def main():
           "against the target. A miss says by how much; the profiles behind the misses are in "
           "`bench/README.md`.")
         w("")
-        w("| target | this run | repetitions | wanted | result |")
+        w(f"| target | {'median' if pooled else 'this run'} | repetitions | wanted | result |")
         w("|---|---|---|---|---|")
         for what, figure, spread, target, met in targets:
             if met is None:

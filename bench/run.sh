@@ -26,7 +26,10 @@
 #
 # Knobs (environment): REPS, DUR, WARM (run_peers.sh's), SCEN, IDLE_CONNS [10000],
 # CALLGRIND [1], OUT [bench/results.md], PEER_SERVERS (the peers to run beside raw_epoll and
-# coronet, space-separated; empty for none: an A/B of coronet against the baseline alone).
+# coronet, space-separated; empty for none: an A/B of coronet against the baseline alone),
+# POOL (earlier runs' build/bench-history/<run> directories, space-separated, whose repetitions
+# join this run's medians: every run keeps its raw figures there, and on this noisy VM one
+# run's medians move by more than the targets' margins).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/run_common.sh
@@ -52,6 +55,9 @@ NOTES=$WORK/notes.txt; : >"$NOTES"
 note() { echo "$*" | tee -a "$NOTES" >&2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 START=$(date +%s)
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+pool_args=()
+for d in ${POOL:-}; do pool_args+=(--pool "$d"); done
 
 # ---- build coronet's servers ------------------------------------------------------
 echo "== building coronet echo servers (release preset)" >&2
@@ -140,6 +146,11 @@ if [ $rc -ne 0 ] || [ -z "$raw" ]; then
   echo "run.sh: run_peers.sh failed (rc=$rc), see $WORK/run_peers.log" >&2; exit 1
 fi
 mv "$PEERS/$raw" "$WORK/raw"
+# Kept past the next run (which empties $WORK), so later runs of the same code
+# can pool these repetitions: POOL=build/bench-history/<this run> bench/run.sh
+HIST=$ROOT/build/bench-history/$(date +%Y%m%d-%H%M)-$COMMIT
+mkdir -p "$HIST" && cp "$WORK/raw/meta.txt" "$WORK/raw/results.tsv" "$HIST/" \
+  && git -C "$ROOT" log -1 --format='%h %s' >"$HIST/commit" 2>/dev/null
 
 # ---- helpers for the two extra measurements -----------------------------------------
 server_cmd() {  # NAME -> command line with {port}
@@ -225,6 +236,6 @@ fi
 
 # ---- report ------------------------------------------------------------------------
 /usr/bin/python3 "$ROOT/bench/report.py" --mode "$MODE" --work "$WORK" --out "$OUT" \
-  --elapsed $(( $(date +%s) - START )) --cmd "bench/run.sh $*" \
+  --elapsed $(( $(date +%s) - START )) --cmd "bench/run.sh $*" "${pool_args[@]}" \
   || { echo "run.sh: report failed" >&2; exit 1; }
 echo "results: $OUT (raw data: $WORK; took $(( $(date +%s) - START )) s)" >&2
