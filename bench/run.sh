@@ -55,7 +55,9 @@ NOTES=$WORK/notes.txt; : >"$NOTES"
 note() { echo "$*" | tee -a "$NOTES" >&2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 START=$(date +%s)
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Read once at the start: the run measures this code even if HEAD moves meanwhile.
+COMMIT_LINE=$(git -C "$ROOT" log -1 --format='%h %s' 2>/dev/null || echo unknown)
+COMMIT=${COMMIT_LINE%% *}
 pool_args=()
 for d in ${POOL:-}; do pool_args+=(--pool "$d"); done
 
@@ -150,7 +152,7 @@ mv "$PEERS/$raw" "$WORK/raw"
 # can pool these repetitions: POOL=build/bench-history/<this run> bench/run.sh
 HIST=$ROOT/build/bench-history/$(date +%Y%m%d-%H%M)-$COMMIT
 mkdir -p "$HIST" && cp "$WORK/raw/meta.txt" "$WORK/raw/results.tsv" "$HIST/" \
-  && git -C "$ROOT" log -1 --format='%h %s' >"$HIST/commit" 2>/dev/null
+  && echo "$COMMIT_LINE" >"$HIST/commit"
 
 # ---- helpers for the two extra measurements -----------------------------------------
 server_cmd() {  # NAME -> command line with {port}

@@ -8,8 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
-#include <vector>
+#include <string>
 
 #include "stream/stream_test_support.hpp"
 #include "support/private_network.hpp"
