@@ -26,10 +26,6 @@ int clamp_backlog(int backlog) {
     return std::min(backlog, 65535);
 }
 
-}  // namespace
-
-namespace {
-
 // With port 0 the kernel picks the first family's port and the other
 // families must bind the same one, which may already be taken on them by
 // anyone: that is no reason to fail. The sockets that got such a port stay
@@ -37,57 +33,69 @@ namespace {
 // the next attempt gets another one.
 constexpr int kSamePortAttempts = 16;
 
+// One listener per address, all on one port: the requested one, or with 0
+// the one the kernel picks for the first address.
+struct OnePortRound {
+    std::vector<std::unique_ptr<Listener<SocketStream>>> listeners;
+    bool port_taken_elsewhere = false;  // a later address found the port in use
+};
+
 // The coroutines take plain parameters: g++ 12 mis-copies an aggregate
 // parameter holding a std::string into the coroutine frame.
+Task<OnePortRound> listen_on_one_port(const std::vector<net::SocketAddress>& addresses, int port,
+                                      int backlog, bool reuse_port, bool may_start_over) {
+    OnePortRound round;
+    for (const auto& requested : addresses) {
+        net::SocketAddress address = requested.family() == AF_INET6
+                                         ? net::SocketAddress::ipv6(requested.host(), port)
+                                         : net::SocketAddress::ipv4(requested.host(), port);
+        net::Socket socket;
+        try {
+            socket = net::socket(address.family(), SOCK_STREAM);
+        } catch (const OSError& error) {
+            // An IPv6-less kernel: serve on the other family alone.
+            if (error.error_number() == EAFNOSUPPORT && addresses.size() > 1) continue;
+            throw;
+        }
+        net::set_reuse_address(socket, true);
+        if (reuse_port) net::set_reuse_port(socket, true);
+        if (address.family() == AF_INET6) socket.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, true);
+        try {
+            co_await socket.bind(address);
+        } catch (const OSError& error) {
+            if (error.error_number() == EADDRNOTAVAIL && address.family() == AF_INET6 &&
+                addresses.size() > 1) {
+                continue;
+            }
+            if (error.error_number() == EADDRINUSE && may_start_over && !round.listeners.empty()) {
+                round.port_taken_elsewhere = true;
+                co_return round;
+            }
+            throw;
+        }
+        socket.listen(backlog);
+        if (port == 0) port = socket.getsockname().port();
+        round.listeners.push_back(std::make_unique<TCPListener>(std::move(socket)));
+    }
+    co_return round;
+}
+
 Task<MultiListener<SocketStream>> tcp_listener(std::vector<net::SocketAddress> addresses,
                                                const int requested_port, int backlog,
                                                bool reuse_port) {
-    std::vector<std::unique_ptr<Listener<SocketStream>>> listeners;
-    std::vector<std::unique_ptr<Listener<SocketStream>>> port_taken_elsewhere;
+    std::vector<std::unique_ptr<Listener<SocketStream>>> held_until_done;
     for (int attempt = 1;; ++attempt) {
-        int port = requested_port;
-        bool start_over = false;
-        for (const auto& requested : addresses) {
-            net::SocketAddress address = requested.family() == AF_INET6
-                                             ? net::SocketAddress::ipv6(requested.host(), port)
-                                             : net::SocketAddress::ipv4(requested.host(), port);
-            net::Socket socket;
-            try {
-                socket = net::socket(address.family(), SOCK_STREAM);
-            } catch (const OSError& error) {
-                // An IPv6-less kernel: serve on the other family alone.
-                if (error.error_number() == EAFNOSUPPORT && addresses.size() > 1) continue;
-                throw;
-            }
-            net::set_reuse_address(socket, true);
-            if (reuse_port) net::set_reuse_port(socket, true);
-            if (address.family() == AF_INET6) socket.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, true);
-            try {
-                co_await socket.bind(address);
-            } catch (const OSError& error) {
-                if (error.error_number() == EADDRNOTAVAIL && address.family() == AF_INET6 &&
-                    addresses.size() > 1) {
-                    continue;
-                }
-                if (error.error_number() == EADDRINUSE && requested_port == 0 &&
-                    !listeners.empty() && attempt < kSamePortAttempts) {
-                    start_over = true;
-                    break;
-                }
-                throw;
-            }
-            socket.listen(backlog);
-            if (port == 0) port = socket.getsockname().port();
-            listeners.push_back(std::make_unique<TCPListener>(std::move(socket)));
+        const bool may_start_over = requested_port == 0 && attempt < kSamePortAttempts;
+        OnePortRound round = co_await listen_on_one_port(addresses, requested_port, backlog,
+                                                         reuse_port, may_start_over);
+        if (!round.port_taken_elsewhere) {
+            if (round.listeners.empty())
+                throw std::runtime_error("create_tcp_listener: no address could be bound");
+            co_return MultiListener<SocketStream>(std::move(round.listeners));
         }
-        if (!start_over) break;
-        for (auto& held : listeners)
-            port_taken_elsewhere.push_back(std::move(held));
-        listeners.clear();
+        for (auto& listener : round.listeners)
+            held_until_done.push_back(std::move(listener));
     }
-    if (listeners.empty())
-        throw std::runtime_error("create_tcp_listener: no address could be bound");
-    co_return MultiListener<SocketStream>(std::move(listeners));
 }
 
 bool is_numeric_host(const std::string& host) {
