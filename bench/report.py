@@ -312,7 +312,8 @@ def main():
                         f"{int(uring_idle['conns'])} connections in this run)", "not measured",
                         "", "≤ 1024 at 10,000", None))
     if targets:
-        w("## Targets (issue 9), checked against this run")
+        w("## Targets (issue 9), checked against "
+          + ("every pooled repetition" if pooled else "this run"))
         w("")
         w("A ratio to raw_epoll unless it says otherwise (median over repetitions, each "
           "against the baseline runs beside it in the same repetition; against uring_tuned, "
