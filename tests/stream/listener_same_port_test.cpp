@@ -55,7 +55,7 @@ TEST(TcpListenerSamePort, APortTakenOnTheOtherFamilyMeansAnotherPortNotAnError) 
         // client connects: its own ephemeral port would need a third one.)
         for (int round = 0; round < 3; ++round) {
             auto listener = co_await create_tcp_listener();
-            CO_ASSERT((listener.listeners().size()) == (2u));
+            CO_ASSERT(listener.listeners().size() == 2u);
             EXPECT_EQ(listener.extra<attr::local_port>(), kFreePort);
             for (auto& l : listener.listeners())
                 EXPECT_EQ(l->extra<attr::local_port>(), kFreePort);
