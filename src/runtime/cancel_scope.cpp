@@ -9,6 +9,7 @@ namespace coronet {
 namespace detail {
 
 bool TaskContext::cancel_pending() const noexcept {
+    if (loop && !loop->has_cancelled_scopes()) return false;
     for (const CancelScope* s = scope; s; s = s->parent_) {
         if (s->cancel_called_) return true;
         if (s->shield_) return false;
@@ -27,8 +28,10 @@ CancelScope::CancelScope(TimePoint deadline, bool shield) noexcept
 
 CancelScope::~CancelScope() {
     // Normally already left; a scope destroyed while active (its coroutine
-    // frame destroyed early) must still not leave a timer pointing at it.
+    // frame destroyed early) must still not leave a timer pointing at it,
+    // nor its loop counting it as cancelled.
     disarm_timer();
+    if (entered_ && !left_ && cancel_called_) --loop_->cancelled_scopes_;
 }
 
 void CancelScope::enter(detail::TaskContext& task) {
@@ -44,10 +47,13 @@ void CancelScope::enter(detail::TaskContext& task) {
         parent_->first_child_ = this;
     }
     adopt(task);
-    if (cancel_called_) return;
+    if (cancel_called_) {  // cancelled before it was entered
+        ++loop_->cancelled_scopes_;
+        return;
+    }
     if (deadline_ != kNoDeadline) {
         if (deadline_ <= loop_->now()) {
-            cancel_called_ = true;
+            mark_cancel_called();
         } else {
             arm_timer();
         }
@@ -70,6 +76,7 @@ bool CancelScope::leave(bool cancelled_in_flight) noexcept {
         owner_->scope = nullptr;
     }
     next_sibling_ = prev_sibling_ = nullptr;
+    if (cancel_called_) --loop_->cancelled_scopes_;
     left_ = true;
     const bool caught = cancelled_in_flight && cancel_called_;
     if (caught) cancelled_caught_ = true;
@@ -90,9 +97,14 @@ void CancelScope::release(detail::TaskContext& task) noexcept {
     task.scope_next = task.scope_prev = nullptr;
 }
 
+void CancelScope::mark_cancel_called() noexcept {
+    cancel_called_ = true;
+    if (entered_ && !left_) ++loop_->cancelled_scopes_;
+}
+
 void CancelScope::cancel() noexcept {
     if (cancel_called_) return;
-    cancel_called_ = true;
+    mark_cancel_called();
     disarm_timer();
     if (entered_ && !left_) deliver_cancel();
 }
@@ -144,7 +156,7 @@ void CancelScope::arm_timer() {
     timer_.on_complete = &CancelScope::on_deadline;
     timer_.context = this;
     if (loop_->driver().start(timer_)) {
-        cancel_called_ = true;  // already due: the task is running, nothing to wake
+        mark_cancel_called();  // already due: the task is running, nothing to wake
         return;
     }
     timer_armed_ = true;

@@ -192,6 +192,74 @@ TEST(CancelScope, SetDeadlineWhileActive) {
     });
 }
 
+// The loop's count of cancelled scopes is what lets an await skip the walk up
+// the scopes: it must cover every way a scope becomes cancelled, and drop
+// each scope once it is left, or a later await would miss a cancellation
+// (count too low) or keep walking for nothing (too high).
+TEST(CancelScope, TheLoopCountsCancelledScopesUntilTheyAreLeft) {
+    run_mock([]() -> Task<void> {
+        Loop& loop = Loop::current();
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+
+        CancelScope before;
+        before.cancel();  // not entered yet: counted when it is
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+        co_await before.run([&]() -> Task<void> {
+            EXPECT_TRUE(loop.has_cancelled_scopes());
+            co_await checkpoint();
+        }());
+        EXPECT_TRUE(before.cancelled_caught());
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+
+        CancelScope past(current_time() - 1s);
+        co_await past.run([&]() -> Task<void> {
+            EXPECT_TRUE(loop.has_cancelled_scopes());
+            co_await checkpoint();
+        }());
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+
+        // Nested, both cancelled: the inner scope catches its Cancelled and
+        // its count ends with it; the outer one's still reaches the next await.
+        CancelScope outer;
+        CancelScope inner;
+        bool outer_seen_after_inner = false;
+        co_await outer.run([&]() -> Task<void> {
+            co_await inner.run([&]() -> Task<void> {
+                outer.cancel();
+                inner.cancel();
+                co_await sleep(1h);
+            }());
+            EXPECT_TRUE(loop.has_cancelled_scopes());
+            try {
+                co_await checkpoint();
+            } catch (const Cancelled&) {
+                outer_seen_after_inner = true;
+                throw;
+            }
+        }());
+        EXPECT_TRUE(outer_seen_after_inner);
+        EXPECT_TRUE(inner.cancelled_caught());
+        EXPECT_TRUE(outer.cancelled_caught());
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+
+        CancelScope timed(current_time() + 1s);
+        co_await timed.run(sleep(1h));  // cancelled by its timer
+        CancelScope moved(current_time() + 1h);
+        co_await moved.run([&]() -> Task<void> {
+            moved.set_deadline(current_time() - 1s);
+            co_await checkpoint();
+        }());
+        EXPECT_TRUE(timed.cancelled_caught());
+        EXPECT_TRUE(moved.cancelled_caught());
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+
+        // A scope cancelled after it was left is not counted.
+        timed.cancel();
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+        co_await checkpoint();  // nothing is pending any more
+    });
+}
+
 TEST(CancelScope, EnteringTwiceIsAClearError) {
     run_mock([]() -> Task<void> {
         CancelScope scope;

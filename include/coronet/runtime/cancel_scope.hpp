@@ -82,6 +82,9 @@ class CancelScope {
   private:
     struct DeadlineTimer;
     void deliver_cancel() noexcept;
+    // Sets cancel_called_, counting the scope in its loop's cancelled
+    // scopes while it is active (Loop::has_cancelled_scopes).
+    void mark_cancel_called() noexcept;
     void arm_timer();
     void disarm_timer() noexcept;
     static void on_deadline(backend::Operation& op) noexcept;

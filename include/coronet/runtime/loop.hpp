@@ -85,8 +85,13 @@ class Loop {
     // until they have finished, so none outlives it.
     void adopt_detached(detail::TaskContext& task) noexcept;
     void release_detached(detail::TaskContext& task) noexcept;
+    // Whether any scope of this loop is cancelled and not yet left. While
+    // none is, no task can have a cancellation pending: the check every
+    // await makes is then one comparison instead of a walk up the scopes.
+    bool has_cancelled_scopes() const noexcept { return cancelled_scopes_ != 0; }
 
   private:
+    friend class CancelScope;
     struct MainTask;
     void run_main(detail::TaskContext& main_task, const bool& finished);
     void run_once();
@@ -101,6 +106,9 @@ class Loop {
     detail::Runnable* ready_tail_ = nullptr;
     std::thread::id owner_;
     bool running_ = false;
+    // Kept by CancelScope; declared before detached_scope_, which may still
+    // count itself out when it is destroyed.
+    std::size_t cancelled_scopes_ = 0;
     CancelScope detached_scope_;
     std::size_t detached_tasks_ = 0;
     ExceptionHandler exception_handler_;
