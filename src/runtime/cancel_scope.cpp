@@ -28,10 +28,11 @@ CancelScope::CancelScope(TimePoint deadline, bool shield) noexcept
 
 CancelScope::~CancelScope() {
     // Normally already left; a scope destroyed while active (its coroutine
-    // frame destroyed early) must still not leave a timer pointing at it,
-    // nor its loop counting it as cancelled.
+    // frame destroyed early) must still not leave a timer pointing at it.
+    // Its loop may count it as cancelled for good then: that only costs the
+    // loop's awaits the walk up their scopes. Counting it out here could
+    // touch a loop already destroyed (a frame that outlived its EventLoop).
     disarm_timer();
-    if (entered_ && !left_ && cancel_called_) --loop_->cancelled_scopes_;
 }
 
 void CancelScope::enter(detail::TaskContext& task) {

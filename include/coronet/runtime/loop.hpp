@@ -106,9 +106,7 @@ class Loop {
     detail::Runnable* ready_tail_ = nullptr;
     std::thread::id owner_;
     bool running_ = false;
-    // Kept by CancelScope; declared before detached_scope_, which may still
-    // count itself out when it is destroyed.
-    std::size_t cancelled_scopes_ = 0;
+    std::size_t cancelled_scopes_ = 0;  // kept by CancelScope
     CancelScope detached_scope_;
     std::size_t detached_tasks_ = 0;
     ExceptionHandler exception_handler_;
