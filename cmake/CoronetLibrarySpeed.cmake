@@ -11,9 +11,9 @@
 #    dynamic_cast across the library boundary behave as before);
 #  * link-time optimisation (optimised builds, g++, CORONET_LTO) inlines
 #    across source files.
-# Measured with bench/run.sh's callgrind step (instructions per request of the
-# echo servers, 1 connection, epoll): stream 1,424 -> 1,227, Protocol
-# 910 -> 807, BufferedProtocol 858 -> 779.
+# Measured as bench/run.sh's callgrind step measures (instructions per
+# request of the echo servers, 1 connection, epoll): stream 1,424 -> 1,227,
+# Protocol 910 -> 807, BufferedProtocol 858 -> 779.
 option(CORONET_LTO "Link-time optimisation of the library in optimised g++ builds" ON)
 
 function(coronet_library_speed target)
