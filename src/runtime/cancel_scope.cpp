@@ -67,6 +67,10 @@ void CancelScope::open_as_root(Loop& loop) noexcept {
 }
 
 bool CancelScope::leave(bool cancelled_in_flight) noexcept {
+    // Once only: run()'s handler for an exception from its own co_return
+    // (a result whose move throws) reaches here a second time, and leaving
+    // twice would unlink the task twice and count the scope out twice.
+    if (left_) return false;
     disarm_timer();
     release(*owner_);
     if (parent_) {

@@ -260,6 +260,29 @@ TEST(CancelScope, TheLoopCountsCancelledScopesUntilTheyAreLeft) {
     });
 }
 
+// run() can reach leave() twice (its handler for an exception thrown by its
+// own co_return, when a result's move throws); the second call must change
+// nothing, or another cancelled scope would be counted out with it.
+TEST(CancelScope, LeavingTwiceChangesNothing) {
+    run_mock([]() -> Task<void> {
+        Loop& loop = Loop::current();
+        CancelScope outer;
+        co_await outer.run([&]() -> Task<void> {
+            outer.cancel();
+            CancelScope inner;
+            inner.enter(detail::current_task("test"));
+            inner.cancel();
+            EXPECT_TRUE(inner.leave(true));
+            EXPECT_FALSE(inner.leave(true));
+            EXPECT_TRUE(loop.has_cancelled_scopes());  // outer still counts
+            co_await checkpoint();                     // so outer's Cancelled lands
+            ADD_FAILURE() << "the outer scope's cancellation was missed";
+        }());
+        EXPECT_TRUE(outer.cancelled_caught());
+        EXPECT_FALSE(loop.has_cancelled_scopes());
+    });
+}
+
 TEST(CancelScope, EnteringTwiceIsAClearError) {
     run_mock([]() -> Task<void> {
         CancelScope scope;
