@@ -14,108 +14,124 @@ namespace coronet::net {
 
 using detail::SocketAccess;
 
-bool ReceiveAwaiter::await_ready() {
-    op_.fd = SocketAccess::fd_for(*socket_, "recv");
-    op_.flags = flags_;
+// Every field the driver reads for the code is set on each await: the
+// operation may have served another kind of receive before.
+
+bool ReceiveAwaiterOn::await_ready() {
+    backend::Operation& op = operation();
+    op.fd = SocketAccess::fd_for(*socket_, "recv");
+    op.flags = flags_;
+    op.length = max_bytes_;
     const std::size_t chunk = Loop::current().driver().features().provided_buffer_size;
     // A driver-provided buffer means a socket waiting for data holds no
     // memory of its own. On a stream a shorter read is harmless; a datagram
     // bigger than the chunk would be truncated, so those get their own buffer.
     if (max_bytes_ > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes_ <= chunk)) {
-        op_.code = backend::OpCode::recv_provided;
-        op_.length = max_bytes_;
-        op_.byte_stream = SocketAccess::receives_bytes_only(*socket_) && flags_ == 0;
+        op.code = backend::OpCode::recv_provided;
+        op.buffer = nullptr;
+        op.byte_stream = SocketAccess::receives_bytes_only(*socket_) && flags_ == 0;
     } else {
         own_buffer_.resize_uninitialized(max_bytes_);
-        op_.code = backend::OpCode::recv;
-        op_.buffer = own_buffer_.data();
-        op_.length = max_bytes_;
+        op.code = backend::OpCode::recv;
+        op.buffer = own_buffer_.data();
+        op.byte_stream = false;
     }
-    bind(op_);
     return OperationAwaiter::await_ready();
 }
 
-Bytes ReceiveAwaiter::await_resume() {
+Bytes ReceiveAwaiterOn::await_resume() {
     const int result = SocketAccess::after_wait(*socket_, OperationAwaiter::await_resume(), "recv");
     if (result < 0) throw_os_error(-result, "recv");
-    if (op_.code == backend::OpCode::recv) {
+    backend::Operation& op = operation();
+    if (op.code == backend::OpCode::recv) {
         own_buffer_.resize_uninitialized(static_cast<std::size_t>(result));
         return std::move(own_buffer_);
     }
-    if (!op_.provided.valid()) return {};
+    if (!op.provided.valid()) return {};
     // Copy out, then give the buffer back even if the copy throws.
     struct Release {
-        const backend::ProvidedBuffer& buffer;
-        ~Release() { Loop::current().driver().release_buffer(buffer); }
-    } release{op_.provided};
-    return Bytes(BytesView(op_.provided.data, static_cast<std::size_t>(result)));
+        backend::ProvidedBuffer& buffer;
+        ~Release() {
+            Loop::current().driver().release_buffer(buffer);
+            buffer = {};
+        }
+    } release{op.provided};
+    return Bytes(BytesView(op.provided.data, static_cast<std::size_t>(result)));
 }
 
-bool ReceiveLentAwaiter::await_ready() {
-    op_.fd = SocketAccess::fd_for(*socket_, "recv");
-    const std::size_t max_bytes = op_.length;
+bool ReceiveLentAwaiterOn::await_ready() {
+    backend::Operation& op = operation();
+    op.fd = SocketAccess::fd_for(*socket_, "recv");
+    op.flags = flags_;
+    op.length = max_bytes_;
     const std::size_t chunk = Loop::current().driver().features().provided_buffer_size;
-    // As in ReceiveAwaiter: a datagram larger than the chunk would be cut.
-    if (max_bytes > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes <= chunk)) {
-        op_.code = backend::OpCode::recv_provided;
-        op_.buffer = nullptr;
-        op_.byte_stream = SocketAccess::receives_bytes_only(*socket_) && op_.flags == 0;
+    // As in ReceiveAwaiterOn: a datagram larger than the chunk would be cut.
+    if (max_bytes_ > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes_ <= chunk)) {
+        op.code = backend::OpCode::recv_provided;
+        op.buffer = nullptr;
+        op.byte_stream = SocketAccess::receives_bytes_only(*socket_) && flags_ == 0;
     } else {
         // No provided buffers here: a block of its own, lent as such.
-        op_.code = backend::OpCode::recv;
-        op_.buffer = std::malloc(max_bytes > 0 ? max_bytes : 1);
-        if (!op_.buffer) throw std::bad_alloc();
+        op.code = backend::OpCode::recv;
+        op.byte_stream = false;
+        op.buffer = std::malloc(max_bytes_ > 0 ? max_bytes_ : 1);
+        if (!op.buffer) throw std::bad_alloc();
     }
-    bind(op_);
     try {
         return OperationAwaiter::await_ready();
     } catch (...) {
-        std::free(op_.buffer);
-        op_.buffer = nullptr;
+        if (op.code == backend::OpCode::recv) std::free(op.buffer);
+        op.buffer = nullptr;
         throw;
     }
 }
 
-LentBytes ReceiveLentAwaiter::await_resume() {
+LentBytes ReceiveLentAwaiterOn::await_resume() {
     // Whatever the outcome, the buffer is in a LentBytes before anything can
     // throw, so it always goes back.
-    const int result = op_.result;
+    backend::Operation& op = operation();
+    const int result = op.result;
     const std::size_t size = result > 0 ? static_cast<std::size_t>(result) : 0;
-    LentBytes lent = op_.code == backend::OpCode::recv
-                         ? LentBytes::adopt_malloced(static_cast<std::byte*>(op_.buffer), size)
-                     : op_.provided.valid()
-                         ? LentBytes(Loop::current().driver(), op_.provided, size)
-                         : LentBytes();
-    op_.buffer = nullptr;
-    op_.provided = {};
+    LentBytes lent = op.code == backend::OpCode::recv
+                         ? LentBytes::adopt_malloced(static_cast<std::byte*>(op.buffer), size)
+                     : op.provided.valid() ? LentBytes(Loop::current().driver(), op.provided, size)
+                                           : LentBytes();
+    op.buffer = nullptr;
+    op.provided = {};
     const int checked =
         SocketAccess::after_wait(*socket_, OperationAwaiter::await_resume(), "recv");
     if (checked < 0) throw_os_error(-checked, "recv");
     return lent;
 }
 
-bool ReceiveIntoAwaiter::await_ready() {
-    op_.fd = SocketAccess::fd_for(*socket_, "recv");
-    bind(op_);
+bool ReceiveIntoAwaiterOn::await_ready() {
+    backend::Operation& op = operation();
+    op.fd = SocketAccess::fd_for(*socket_, "recv");
+    op.code = backend::OpCode::recv;
+    op.byte_stream = false;
+    op.buffer = buffer_.data();
+    op.length = buffer_.size();
+    op.flags = flags_;
     return OperationAwaiter::await_ready();
 }
 
-std::size_t ReceiveIntoAwaiter::await_resume() {
+std::size_t ReceiveIntoAwaiterOn::await_resume() {
     const int result = SocketAccess::after_wait(*socket_, OperationAwaiter::await_resume(), "recv");
     if (result < 0) throw_os_error(-result, "recv");
     return static_cast<std::size_t>(result);
 }
 
-void SendAllAwaiter::prepare() noexcept {
-    op_.code = backend::OpCode::send;
-    op_.flags = flags_;
-    op_.byte_stream = socket_->type() == SOCK_STREAM;
+void SendAllAwaiterOn::prepare() noexcept {
+    backend::Operation& op = operation();
+    op.code = backend::OpCode::send;
+    op.flags = flags_;
+    op.byte_stream = socket_->type() == SOCK_STREAM;
     // The driver only reads the buffer; Operation has one pointer for both ways.
-    op_.buffer = const_cast<std::byte*>(rest_.data());
-    op_.length = rest_.size();
+    op.buffer = const_cast<std::byte*>(rest_.data());
+    op.length = rest_.size();
 }
 
-bool SendAllAwaiter::account(int result) noexcept {
+bool SendAllAwaiterOn::account(int result) noexcept {
     if (result < 0) {
         error_ = result;
         return true;
@@ -124,23 +140,23 @@ bool SendAllAwaiter::account(int result) noexcept {
     return rest_.empty();
 }
 
-bool SendAllAwaiter::await_ready() {
+bool SendAllAwaiterOn::await_ready() {
     if (rest_.empty()) return true;
-    op_.fd = SocketAccess::fd_for(*socket_, "send");
-    bind(op_);
+    backend::Operation& op = operation();
+    op.fd = SocketAccess::fd_for(*socket_, "send");
     set_completion(&on_progress);
     for (;;) {
         prepare();
         const bool ready = OperationAwaiter::await_ready();
         if (!finished_inline()) return false;  // on_progress carries it on
-        if (account(op_.result)) return ready;
+        if (account(op.result)) return ready;
         // A partial send that finished at once: the buffer is full, so the
         // next attempt will most likely wait.
     }
 }
 
-void SendAllAwaiter::on_progress(backend::Operation& op) noexcept {
-    auto& self = static_cast<SendAllAwaiter&>(*static_cast<OperationAwaiter*>(op.context));
+void SendAllAwaiterOn::on_progress(backend::Operation& op) noexcept {
+    auto& self = static_cast<SendAllAwaiterOn&>(*static_cast<OperationAwaiter*>(op.context));
     for (;;) {
         // Stop on cancellation, and when the socket was closed meanwhile:
         // its fd number may already belong to another file.
@@ -154,7 +170,7 @@ void SendAllAwaiter::on_progress(backend::Operation& op) noexcept {
     }
 }
 
-void SendAllAwaiter::await_resume() {
+void SendAllAwaiterOn::await_resume() {
     if (rest_.empty()) return;
     if (error_ == -ECANCELED && cancel_was_requested()) throw Cancelled();
     const int result = SocketAccess::after_wait(*socket_, error_ < 0 ? error_ : -EBADF, "send");

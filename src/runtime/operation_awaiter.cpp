@@ -11,7 +11,7 @@ bool OperationAwaiter::await_ready() {
     task_ = &detail::current_task("an I/O operation");
     task_->checkpoint_cancel();
     finished_inline_ = false;
-    op_->on_complete = completion_;
+    if (!custom_completion_) op_->on_complete = &finish;
     op_->context = this;
     if (!task_->loop->driver().start(*op_)) return false;
     finished_inline_ = true;

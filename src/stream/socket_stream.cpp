@@ -38,7 +38,7 @@ void SocketStream::begin_send() {
 template <class NetAwaiter>
 bool SocketStream::BasicReceiveAwaiter<NetAwaiter>::await_ready() {
     if (receive_.requested() == 0) {
-        throw std::invalid_argument(std::is_same_v<NetAwaiter, net::ReceiveIntoAwaiter>
+        throw std::invalid_argument(std::is_same_v<NetAwaiter, net::ReceiveIntoAwaiterOn>
                                         ? "receive_into: the buffer must not be empty"
                                         : "receive: max_bytes must be at least 1");
     }
@@ -76,9 +76,9 @@ SocketStream::BasicReceiveAwaiter<NetAwaiter>::await_resume() {
     }
 }
 
-template class SocketStream::BasicReceiveAwaiter<net::ReceiveAwaiter>;
-template class SocketStream::BasicReceiveAwaiter<net::ReceiveLentAwaiter>;
-template class SocketStream::BasicReceiveAwaiter<net::ReceiveIntoAwaiter>;
+template class SocketStream::BasicReceiveAwaiter<net::ReceiveAwaiterOn>;
+template class SocketStream::BasicReceiveAwaiter<net::ReceiveLentAwaiterOn>;
+template class SocketStream::BasicReceiveAwaiter<net::ReceiveIntoAwaiterOn>;
 
 Task<Bytes> SocketStream::do_receive(std::size_t max_bytes) {
     co_return co_await receive(max_bytes);

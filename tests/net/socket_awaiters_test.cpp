@@ -1,9 +1,12 @@
-// The frame-free ReceiveAwaiter and SendAllAwaiter.
+// The frame-free socket awaiters, in both forms: with an operation of their
+// own, and on an operation the caller keeps (the ...On form).
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <coronet/coronet.hpp>
@@ -138,5 +141,84 @@ TEST(SocketAwaiters, OperationsOnAClosedSocketRaiseClosedResourceError) {
         a.close();
         EXPECT_THROW(co_await ReceiveAwaiter(a, 10), ClosedResourceError);
         EXPECT_THROW(co_await SendAllAwaiter(a, "x"), ClosedResourceError);
+    });
+}
+
+TEST(SocketAwaitersOn, OneKeptOperationServesEveryKindOfReceiveInTurn) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair();
+        backend::Operation receive_op;
+        backend::Operation send_op;
+        co_await SendAllAwaiterOn(a, send_op, "abcdef");
+        co_await SendAllAwaiterOn(a, send_op, "ghi");
+        a.shutdown(SHUT_WR);
+        std::string got;
+        for (int turn = 0; got.size() < 9 && turn < 30; ++turn) {
+            switch (turn % 3) {
+                case 0:
+                    got += (co_await ReceiveAwaiterOn(b, receive_op, 2)).str();
+                    break;
+                case 1: {
+                    LentBytes lent = co_await ReceiveLentAwaiterOn(b, receive_op, 2);
+                    got += std::string(lent.view().str());
+                    break;
+                }
+                default: {
+                    std::array<std::byte, 2> buffer{};
+                    const std::size_t n = co_await ReceiveIntoAwaiterOn(b, receive_op, buffer);
+                    got += std::string(reinterpret_cast<const char*>(buffer.data()), n);
+                }
+            }
+        }
+        EXPECT_EQ(got, "abcdefghi");
+        EXPECT_TRUE((co_await ReceiveLentAwaiterOn(b, receive_op, 2)).empty());
+        EXPECT_TRUE((co_await ReceiveAwaiterOn(b, receive_op, 2)).empty());
+    });
+}
+
+TEST(SocketAwaitersOn, AKeptOperationWorksAgainAfterItsAwaitWasCancelled) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair();
+        backend::Operation receive_op;
+        // Nothing to read: the scope's deadline cancels the waiting receive.
+        std::optional<LentBytes> nothing = co_await move_on_after(
+            std::chrono::milliseconds(10), ReceiveLentAwaiterOn(b, receive_op, 16));
+        EXPECT_FALSE(nothing.has_value());
+        co_await SendAllAwaiter(a, "after");
+        std::optional<Bytes> data =
+            co_await move_on_after(std::chrono::seconds(10), ReceiveAwaiterOn(b, receive_op, 16));
+        EXPECT_EQ(data.value_or(Bytes()).str(), "after");
+    });
+}
+
+TEST(SocketAwaitersOn, AKeptSendOperationCarriesABigSendAcrossPartialWrites) {
+    const std::string big = pattern(4 << 20);
+    run([&]() -> Task<void> {
+        auto [a, b] = socketpair();
+        backend::Operation send_op;
+        std::string received;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                for (int round = 0; round < 2; ++round)
+                    co_await SendAllAwaiterOn(a, send_op, big);
+                a.shutdown(SHUT_WR);
+            });
+            received = co_await receive_all(b);
+        });
+        EXPECT_EQ(received.size(), 2 * big.size());
+        EXPECT_TRUE(received == big + big);
+    });
+}
+
+TEST(SocketAwaitersOn, OnAClosedSocketTheyRaiseClosedResourceErrorAndTheOperationStaysUsable) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair();
+        auto [c, d] = socketpair();
+        backend::Operation op;
+        a.close();
+        EXPECT_THROW(co_await ReceiveLentAwaiterOn(a, op, 10), ClosedResourceError);
+        EXPECT_THROW(co_await SendAllAwaiterOn(a, op, "x"), ClosedResourceError);
+        co_await SendAllAwaiterOn(c, op, "y");
+        EXPECT_EQ((co_await ReceiveAwaiterOn(d, op, 10)).str(), "y");
     });
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -94,8 +95,9 @@ TEST(SocketStreamReceive, SecondReceiverOfAnyKindIsBusy) {
     stream_test::run_with_unix_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
         bool lent_busy = false;
         bool into_busy = false;
+        std::string first;
         co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
-            tg.spawn([&]() -> Task<void> { (void)co_await server.receive(); });
+            tg.spawn([&]() -> Task<void> { first = text(co_await server.receive()); });
             co_await sleep(5ms);
             try {
                 (void)co_await server.receive_lent();
@@ -112,9 +114,59 @@ TEST(SocketStreamReceive, SecondReceiverOfAnyKindIsBusy) {
         });
         EXPECT_TRUE(lent_busy);
         EXPECT_TRUE(into_busy);
+        // The refused receives left the waiting one's operation alone.
+        EXPECT_EQ(first, "x");
         // The flag was cleared: a receive works again.
         co_await client.send("y");
         EXPECT_EQ(text(co_await server.receive_lent()), "y");
+    });
+}
+
+// The three receives share the stream's one receive operation, which a
+// cancelled receive leaves ready for the next; a moved stream gets operations
+// of its own.
+TEST(SocketStreamReceive, EveryKindAndACancelledOneTakeTurnsWithoutLosingBytes) {
+    stream_test::run_with_tcp_pair([](SocketStream& client, SocketStream& server) -> Task<void> {
+        std::string got;
+        std::string sent;
+        for (int round = 0; round < 20; ++round) {
+            const std::string message = "round " + std::to_string(round) + ";";
+            sent += message;
+            if (round % 4 == 3) {
+                std::optional<LentBytes> nothing =
+                    co_await move_on_after(1ms, server.receive_lent());
+                EXPECT_FALSE(nothing.has_value());
+            }
+            co_await client.send(message);
+            while (got.size() < sent.size()) {
+                switch (round % 3) {
+                    case 0:
+                        got += text(co_await server.receive(3));
+                        break;
+                    case 1:
+                        got += text(co_await server.receive_lent(3));
+                        break;
+                    default: {
+                        std::array<std::byte, 3> buffer{};
+                        const std::size_t n = co_await server.receive_into(buffer);
+                        got += std::string(reinterpret_cast<const char*>(buffer.data()), n);
+                    }
+                }
+            }
+        }
+        EXPECT_EQ(got, sent);
+        SocketStream moved = std::move(server);
+        co_await client.send("to the moved stream");
+        co_await client.send_eof();
+        std::string rest;
+        try {
+            for (;;)
+                rest += text(co_await moved.receive_lent());
+        } catch (const EndOfStream&) {
+        }
+        EXPECT_EQ(rest, "to the moved stream");
+        co_await moved.send("back");
+        EXPECT_EQ(text(co_await client.receive()), "back");
     });
 }
 

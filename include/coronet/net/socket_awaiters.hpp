@@ -20,10 +20,22 @@
 // cancelled SendAllAwaiter may have sent a prefix of its data. Each awaiter
 // borrows the socket and the data: await it at once, as you would the call
 // (or hand it to fail_after/move_on_after, which await it at once).
+//
+// Each comes in two forms. The one above carries its own backend::Operation,
+// set up afresh on every await. The `...On` form runs on an operation the
+// caller keeps and hands in, so one that is awaited again and again (a
+// connection's every receive) is set up once and each await writes only the
+// few fields it needs:
+//
+//     backend::Operation receive_op;   // outlives every await on it
+//     LentBytes chunk = co_await net::ReceiveLentAwaiterOn(sock, receive_op, 65536);
+//
+// The operation may serve one await at a time.
 #pragma once
 
 #include <cstddef>
 #include <span>
+#include <utility>
 
 #include "coronet/backend/operation.hpp"
 #include "coronet/base/bytes.hpp"
@@ -34,97 +46,113 @@ namespace coronet::net {
 
 class Socket;
 
-class ReceiveAwaiter : private OperationAwaiter {
+class ReceiveAwaiterOn : private OperationAwaiter {
   public:
-    ReceiveAwaiter(Socket& socket, std::size_t max_bytes, int flags = 0) noexcept
-        : socket_(&socket), max_bytes_(max_bytes), flags_(flags) {}
+    ReceiveAwaiterOn(Socket& socket, backend::Operation& op, std::size_t max_bytes,
+                     int flags = 0) noexcept
+        : socket_(&socket), max_bytes_(max_bytes), flags_(flags) {
+        bind(op);
+    }
     // Movable until awaited, so it can be handed to fail_after/move_on_after
     // (which take their awaitable by value): before await_ready nothing has
-    // been submitted and the operation holds no state worth carrying over.
-    ReceiveAwaiter(ReceiveAwaiter&& other) noexcept
-        : socket_(other.socket_), max_bytes_(other.max_bytes_), flags_(other.flags_) {}
-    ReceiveAwaiter(const ReceiveAwaiter&) = delete;
-    ReceiveAwaiter& operator=(const ReceiveAwaiter&) = delete;
+    // been submitted, and the operation stays where it is.
+    ReceiveAwaiterOn(ReceiveAwaiterOn&& other) noexcept
+        : ReceiveAwaiterOn(std::move(other), other.operation()) {}
+    ReceiveAwaiterOn(const ReceiveAwaiterOn&) = delete;
+    ReceiveAwaiterOn& operator=(const ReceiveAwaiterOn&) = delete;
 
     std::size_t requested() const noexcept { return max_bytes_; }
     bool await_ready();
     using OperationAwaiter::await_suspend;
     Bytes await_resume();
 
+  protected:
+    // The same await, on another operation.
+    ReceiveAwaiterOn(ReceiveAwaiterOn&& other, backend::Operation& op) noexcept
+        : ReceiveAwaiterOn(*other.socket_, op, other.max_bytes_, other.flags_) {}
+
   private:
     Socket* socket_;
     std::size_t max_bytes_;
     int flags_;
     Bytes own_buffer_;  // when the driver supplies none
-    backend::Operation op_;
 };
 
-// ReceiveLentAwaiter and ReceiveIntoAwaiter keep their arguments in the
-// operation itself: they sit in the frame of every connection's coroutine,
-// so every byte of them counts per idle connection.
-class ReceiveLentAwaiter : private OperationAwaiter {
+class ReceiveLentAwaiterOn : private OperationAwaiter {
   public:
-    ReceiveLentAwaiter(Socket& socket, std::size_t max_bytes, int flags = 0) noexcept
-        : socket_(&socket) {
-        op_.length = max_bytes;
-        op_.flags = flags;
+    ReceiveLentAwaiterOn(Socket& socket, backend::Operation& op, std::size_t max_bytes,
+                         int flags = 0) noexcept
+        : socket_(&socket), max_bytes_(max_bytes), flags_(flags) {
+        bind(op);
     }
-    // Movable until awaited, as ReceiveAwaiter is.
-    ReceiveLentAwaiter(ReceiveLentAwaiter&& other) noexcept
-        : ReceiveLentAwaiter(*other.socket_, other.op_.length, other.op_.flags) {}
-    ReceiveLentAwaiter(const ReceiveLentAwaiter&) = delete;
-    ReceiveLentAwaiter& operator=(const ReceiveLentAwaiter&) = delete;
+    // Movable until awaited, as ReceiveAwaiterOn is.
+    ReceiveLentAwaiterOn(ReceiveLentAwaiterOn&& other) noexcept
+        : ReceiveLentAwaiterOn(std::move(other), other.operation()) {}
+    ReceiveLentAwaiterOn(const ReceiveLentAwaiterOn&) = delete;
+    ReceiveLentAwaiterOn& operator=(const ReceiveLentAwaiterOn&) = delete;
 
-    std::size_t requested() const noexcept { return op_.length; }
+    std::size_t requested() const noexcept { return max_bytes_; }
     bool await_ready();
     using OperationAwaiter::await_suspend;
     LentBytes await_resume();
 
+  protected:
+    ReceiveLentAwaiterOn(ReceiveLentAwaiterOn&& other, backend::Operation& op) noexcept
+        : ReceiveLentAwaiterOn(*other.socket_, op, other.max_bytes_, other.flags_) {}
+
   private:
     Socket* socket_;
-    backend::Operation op_;
+    std::size_t max_bytes_;
+    int flags_;
 };
 
-class ReceiveIntoAwaiter : private OperationAwaiter {
+class ReceiveIntoAwaiterOn : private OperationAwaiter {
   public:
-    ReceiveIntoAwaiter(Socket& socket, std::span<std::byte> buffer, int flags = 0) noexcept
-        : socket_(&socket) {
-        op_.code = backend::OpCode::recv;
-        op_.buffer = buffer.data();
-        op_.length = buffer.size();
-        op_.flags = flags;
+    ReceiveIntoAwaiterOn(Socket& socket, backend::Operation& op, std::span<std::byte> buffer,
+                         int flags = 0) noexcept
+        : socket_(&socket), buffer_(buffer), flags_(flags) {
+        bind(op);
     }
-    // Movable until awaited, as ReceiveAwaiter is.
-    ReceiveIntoAwaiter(ReceiveIntoAwaiter&& other) noexcept
-        : ReceiveIntoAwaiter(*other.socket_,
-                             {static_cast<std::byte*>(other.op_.buffer), other.op_.length},
-                             other.op_.flags) {}
-    ReceiveIntoAwaiter(const ReceiveIntoAwaiter&) = delete;
-    ReceiveIntoAwaiter& operator=(const ReceiveIntoAwaiter&) = delete;
+    // Movable until awaited, as ReceiveAwaiterOn is.
+    ReceiveIntoAwaiterOn(ReceiveIntoAwaiterOn&& other) noexcept
+        : ReceiveIntoAwaiterOn(std::move(other), other.operation()) {}
+    ReceiveIntoAwaiterOn(const ReceiveIntoAwaiterOn&) = delete;
+    ReceiveIntoAwaiterOn& operator=(const ReceiveIntoAwaiterOn&) = delete;
 
-    std::size_t requested() const noexcept { return op_.length; }
+    std::size_t requested() const noexcept { return buffer_.size(); }
     bool await_ready();
     using OperationAwaiter::await_suspend;
     std::size_t await_resume();
 
+  protected:
+    ReceiveIntoAwaiterOn(ReceiveIntoAwaiterOn&& other, backend::Operation& op) noexcept
+        : ReceiveIntoAwaiterOn(*other.socket_, op, other.buffer_, other.flags_) {}
+
   private:
     Socket* socket_;
-    backend::Operation op_;
+    std::span<std::byte> buffer_;
+    int flags_;
 };
 
-class SendAllAwaiter : private OperationAwaiter {
+class SendAllAwaiterOn : private OperationAwaiter {
   public:
-    SendAllAwaiter(Socket& socket, BytesView data, int flags = 0) noexcept
-        : socket_(&socket), rest_(data), flags_(flags) {}
-    // Movable until awaited, as ReceiveAwaiter is.
-    SendAllAwaiter(SendAllAwaiter&& other) noexcept
-        : socket_(other.socket_), rest_(other.rest_), flags_(other.flags_) {}
-    SendAllAwaiter(const SendAllAwaiter&) = delete;
-    SendAllAwaiter& operator=(const SendAllAwaiter&) = delete;
+    SendAllAwaiterOn(Socket& socket, backend::Operation& op, BytesView data, int flags = 0) noexcept
+        : socket_(&socket), rest_(data), flags_(flags) {
+        bind(op);
+    }
+    // Movable until awaited, as ReceiveAwaiterOn is.
+    SendAllAwaiterOn(SendAllAwaiterOn&& other) noexcept
+        : SendAllAwaiterOn(std::move(other), other.operation()) {}
+    SendAllAwaiterOn(const SendAllAwaiterOn&) = delete;
+    SendAllAwaiterOn& operator=(const SendAllAwaiterOn&) = delete;
 
     bool await_ready();
     using OperationAwaiter::await_suspend;
     void await_resume();
+
+  protected:
+    SendAllAwaiterOn(SendAllAwaiterOn&& other, backend::Operation& op) noexcept
+        : SendAllAwaiterOn(*other.socket_, op, other.rest_, other.flags_) {}
 
   private:
     static void on_progress(backend::Operation& op) noexcept;
@@ -137,7 +165,28 @@ class SendAllAwaiter : private OperationAwaiter {
     BytesView rest_;
     int flags_;
     int error_ = 0;  // -errno of the send that failed
-    backend::Operation op_;
 };
+
+namespace detail {
+// A base, so that the operation is built before the awaiter it is handed to.
+struct OwnOperation {
+    backend::Operation own_op;
+};
+}  // namespace detail
+
+// The self-contained forms: each carries its own operation.
+template <class AwaiterOn, class Arg>
+class OwningAwaiter : private detail::OwnOperation, public AwaiterOn {
+  public:
+    OwningAwaiter(Socket& socket, Arg arg, int flags = 0) noexcept
+        : AwaiterOn(socket, own_op, arg, flags) {}
+    // The moved-to awaiter runs on its own operation, not the other's.
+    OwningAwaiter(OwningAwaiter&& other) noexcept : AwaiterOn(std::move(other), own_op) {}
+};
+
+using ReceiveAwaiter = OwningAwaiter<ReceiveAwaiterOn, std::size_t>;
+using ReceiveLentAwaiter = OwningAwaiter<ReceiveLentAwaiterOn, std::size_t>;
+using ReceiveIntoAwaiter = OwningAwaiter<ReceiveIntoAwaiterOn, std::span<std::byte>>;
+using SendAllAwaiter = OwningAwaiter<SendAllAwaiterOn, BytesView>;
 
 }  // namespace coronet::net

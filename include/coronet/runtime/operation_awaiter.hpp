@@ -36,12 +36,18 @@ class OperationAwaiter : private detail::Cancellable {
 
     OperationAwaiter() = default;
     void bind(backend::Operation& op) noexcept { op_ = &op; }
+    backend::Operation& operation() const noexcept { return *op_; }
 
     // For awaiters that carry an operation on from its own completion (a
     // send that resubmits the rest after a partial write) without a
     // coroutine frame: `completion` runs instead of the wake-up; it either
     // restarts the operation (start_again) or calls finish(op).
-    void set_completion(Completion completion) noexcept { completion_ = completion; }
+    // Call after bind(): it is kept in the operation, not in the awaiter, which
+    // sits in the caller's frame for as long as the frame lives.
+    void set_completion(Completion completion) noexcept {
+        op_->on_complete = completion;
+        custom_completion_ = true;
+    }
     // Starts the operation again from a completion; true if it finished
     // inline (the completion will not run for it).
     bool start_again() noexcept;
@@ -56,7 +62,7 @@ class OperationAwaiter : private detail::Cancellable {
 
     backend::Operation* op_ = nullptr;
     detail::TaskContext* task_ = nullptr;
-    Completion completion_ = &finish;
+    bool custom_completion_ = false;
     bool finished_inline_ = false;
     bool cancel_requested_ = false;
 };

@@ -15,7 +15,8 @@
 //
 // Speed: receive() and send() on the concrete type return awaitables that
 // drive the socket directly (no coroutine frame per call; a send resubmits
-// the rest of a partial write from its completion); the ByteStream
+// the rest of a partial write from its completion), on a receive and a send
+// operation the stream keeps and reuses; the ByteStream
 // interface's calls (through a base reference) wrap them in a Task. Await
 // them at once: they borrow the stream and the data.
 //
@@ -37,6 +38,7 @@
 #include <span>
 #include <utility>
 
+#include "coronet/backend/operation.hpp"
 #include "coronet/base/bytes.hpp"
 #include "coronet/net/lent_bytes.hpp"
 #include "coronet/net/socket.hpp"
@@ -52,9 +54,9 @@ class SocketStream : public ByteStream {
   public:
     template <class NetAwaiter>
     class BasicReceiveAwaiter;
-    using ReceiveAwaiter = BasicReceiveAwaiter<net::ReceiveAwaiter>;
-    using ReceiveLentAwaiter = BasicReceiveAwaiter<net::ReceiveLentAwaiter>;
-    using ReceiveIntoAwaiter = BasicReceiveAwaiter<net::ReceiveIntoAwaiter>;
+    using ReceiveAwaiter = BasicReceiveAwaiter<net::ReceiveAwaiterOn>;
+    using ReceiveLentAwaiter = BasicReceiveAwaiter<net::ReceiveLentAwaiterOn>;
+    using ReceiveIntoAwaiter = BasicReceiveAwaiter<net::ReceiveIntoAwaiterOn>;
     class SendAwaiter;
 
     // Takes over a connected stream socket (TCP_NODELAY is set on IP ones).
@@ -88,21 +90,38 @@ class SocketStream : public ByteStream {
     bool receiving_ = false;
     bool sending_ = false;
 
+  private:
+    // The operation of every receive, and of every send: kept with the stream
+    // and set up once, so an await writes only the fields it needs, not a
+    // whole fresh operation in the caller's frame (on a busy server each
+    // connection's memory is cold when its turn comes; fewer cache lines
+    // touched per request is what makes the request cheaper). A moved stream
+    // gets fresh ones: an operation the driver holds must stay where it is.
+    struct KeptOperation {
+        backend::Operation op;
+        KeptOperation() = default;
+        KeptOperation(KeptOperation&&) noexcept {}
+        KeptOperation& operator=(KeptOperation&&) noexcept { return *this; }
+    };
+    KeptOperation receive_op_;
+    KeptOperation send_op_;
+
     template <class NetAwaiter>
     friend class BasicReceiveAwaiter;
     friend class SendAwaiter;
 };
 
 // The awaitable of SocketStream's receives: one socket recv (NetAwaiter, from
-// coronet/net/socket_awaiters.hpp), its result mapped to the stream contract
-// (nothing read -> EndOfStream, reset -> BrokenResourceError). Instantiated
-// for the three net receive awaiters only (in socket_stream.cpp).
+// coronet/net/socket_awaiters.hpp, on the stream's receive operation), its
+// result mapped to the stream contract (nothing read -> EndOfStream, reset ->
+// BrokenResourceError). Instantiated for the three net receive awaiters only
+// (in socket_stream.cpp).
 template <class NetAwaiter>
 class SocketStream::BasicReceiveAwaiter {
   public:
     template <class Arg>
     BasicReceiveAwaiter(SocketStream& stream, Arg arg) noexcept
-        : stream_(&stream), receive_(stream.socket_, arg) {}
+        : stream_(&stream), receive_(stream.socket_, stream.receive_op_.op, arg) {}
 
     bool await_ready();
     void await_suspend(std::coroutine_handle<> awaiter) noexcept {
@@ -119,7 +138,7 @@ class SocketStream::BasicReceiveAwaiter {
 class SocketStream::SendAwaiter {
   public:
     SendAwaiter(SocketStream& stream, BytesView data) noexcept
-        : stream_(&stream), send_(stream.socket_, data) {}
+        : stream_(&stream), send_(stream.socket_, stream.send_op_.op, data) {}
 
     bool await_ready();
     void await_suspend(std::coroutine_handle<> awaiter) noexcept { send_.await_suspend(awaiter); }
@@ -127,7 +146,7 @@ class SocketStream::SendAwaiter {
 
   private:
     SocketStream* stream_;
-    net::SendAllAwaiter send_;
+    net::SendAllAwaiterOn send_;
 };
 
 inline SocketStream::ReceiveAwaiter SocketStream::receive(std::size_t max_bytes) {
@@ -142,9 +161,9 @@ inline SocketStream::ReceiveIntoAwaiter SocketStream::receive_into(std::span<std
     return ReceiveIntoAwaiter(*this, buffer);
 }
 
-extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveAwaiter>;
-extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveLentAwaiter>;
-extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveIntoAwaiter>;
+extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveAwaiterOn>;
+extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveLentAwaiterOn>;
+extern template class SocketStream::BasicReceiveAwaiter<net::ReceiveIntoAwaiterOn>;
 
 inline SocketStream::SendAwaiter SocketStream::send(BytesView data) {
     return SendAwaiter(*this, data);
