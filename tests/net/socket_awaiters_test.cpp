@@ -210,6 +210,65 @@ TEST(SocketAwaitersOn, AKeptSendOperationCarriesABigSendAcrossPartialWrites) {
     });
 }
 
+// A send that had to wait finishes through its own completion (which resends
+// the rest); the receive after it on the same operation must wake its task
+// through the ordinary one. Both wait here, on either backend.
+TEST(SocketAwaitersOn, AKeptOperationGoesFromAWaitingSendToAWaitingReceive) {
+    const std::string big = pattern(8 << 20);
+    run([&]() -> Task<void> {
+        auto [a, b] = socketpair();
+        backend::Operation op;
+        std::string received;
+        co_await with_task_group([&](TaskGroup& tg) -> Task<void> {
+            tg.spawn([&]() -> Task<void> {
+                co_await SendAllAwaiterOn(a, op, big);
+                // Nothing has been sent to `a` yet: this receive waits.
+                EXPECT_EQ((co_await ReceiveAwaiterOn(a, op, 64)).str(), "reply");
+            });
+            // Let the send fill the socket buffers and wait before reading.
+            co_await sleep(std::chrono::milliseconds(5));
+            while (received.size() < big.size()) {
+                received += (co_await ReceiveAwaiter(b, 65536)).str();
+            }
+            co_await sleep(std::chrono::milliseconds(5));
+            co_await SendAllAwaiter(b, "reply");
+        });
+        EXPECT_TRUE(received == big);
+    });
+}
+
+TEST(SocketAwaitersOn, AKeptOperationWorksAgainAfterACancelledPartialSend) {
+    const std::string big = pattern(16 << 20);
+    run([&]() -> Task<void> {
+        auto [a, b] = socketpair();
+        backend::Operation op;
+        // Nobody reads: the send fills the buffers, waits and is cancelled.
+        const bool sent_everything =
+            co_await move_on_after(std::chrono::milliseconds(10), SendAllAwaiterOn(a, op, big));
+        EXPECT_FALSE(sent_everything);
+        co_await SendAllAwaiterOn(b, op, "the other way");
+        std::string got;
+        while (got.size() < 13)
+            got += (co_await ReceiveAwaiterOn(a, op, 64)).str();
+        EXPECT_EQ(got, "the other way");
+    });
+}
+
+TEST(SocketAwaitersOn, AKeptOperationTakesTurnsBetweenItsOwnBufferAndAProvidedOne) {
+    run([]() -> Task<void> {
+        auto [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+        backend::Operation op;
+        const std::string big = pattern(100000);  // larger than a provided buffer
+        for (int round = 0; round < 3; ++round) {
+            co_await SendAllAwaiter(a, big);
+            co_await SendAllAwaiter(a, "small");
+            EXPECT_EQ((co_await ReceiveAwaiterOn(b, op, big.size())).str(), big);
+            LentBytes small = co_await ReceiveLentAwaiterOn(b, op, 64);
+            EXPECT_EQ(std::string(small.view().str()), "small");
+        }
+    });
+}
+
 TEST(SocketAwaitersOn, OnAClosedSocketTheyRaiseClosedResourceErrorAndTheOperationStaysUsable) {
     run([]() -> Task<void> {
         auto [a, b] = socketpair();

@@ -174,14 +174,20 @@ struct OwnOperation {
 };
 }  // namespace detail
 
-// The self-contained forms: each carries its own operation.
+// The self-contained forms: each carries its own operation. The `On` base is
+// private, so an owning awaiter cannot be handed on as an `On` one bound to
+// an operation that dies with it.
 template <class AwaiterOn, class Arg>
-class OwningAwaiter : private detail::OwnOperation, public AwaiterOn {
+class OwningAwaiter : private detail::OwnOperation, private AwaiterOn {
   public:
     OwningAwaiter(Socket& socket, Arg arg, int flags = 0) noexcept
         : AwaiterOn(socket, own_op, arg, flags) {}
     // The moved-to awaiter runs on its own operation, not the other's.
     OwningAwaiter(OwningAwaiter&& other) noexcept : AwaiterOn(std::move(other), own_op) {}
+
+    using AwaiterOn::await_ready;
+    using AwaiterOn::await_resume;
+    using AwaiterOn::await_suspend;
 };
 
 using ReceiveAwaiter = OwningAwaiter<ReceiveAwaiterOn, std::size_t>;
