@@ -38,7 +38,6 @@
 #include <span>
 #include <utility>
 
-#include "coronet/backend/operation.hpp"
 #include "coronet/base/bytes.hpp"
 #include "coronet/net/lent_bytes.hpp"
 #include "coronet/net/socket.hpp"
