@@ -91,11 +91,10 @@ class SocketStream : public ByteStream {
 
   private:
     // The operation of every receive, and of every send: kept with the stream
-    // and set up once, so an await writes only the fields it needs, not a
-    // whole fresh operation in the caller's frame (on a busy server each
-    // connection's memory is cold when its turn comes; fewer cache lines
-    // touched per request is what makes the request cheaper). A moved stream
-    // gets fresh ones: an operation the driver holds must stay where it is.
+    // and set up once, so an await writes only the fields it needs instead of
+    // building a fresh operation in the caller's frame, and each co_await of
+    // a receive or send holds an awaiter of ~80 bytes, not 200-240. A moved
+    // stream gets fresh ones: an operation the driver holds stays where it is.
     struct KeptOperation {
         backend::Operation op;
         KeptOperation() = default;
