@@ -34,6 +34,25 @@ def parse_kv(text):
     return kv
 
 
+def per_request(path, counters):
+    """A valgrind table of run.sh: per server, two runs of different lengths, each as the
+    verified bytes then `counters` totals. Returns {server: (counter per 64-byte request, ...)}
+    from the differences, which cancel start-up and shutdown; None where a run failed."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for ln in open(path):
+        name, vals = ln.rstrip("\n").split("\t", 1)
+        v = [int(x) for x in vals.split()]
+        short, long = v[:counters + 1], v[counters + 1:]
+        if len(v) == 2 * (counters + 1) and long[0] > short[0] > 0 and long[1] > short[1] > 0:
+            reqs = (long[0] - short[0]) / 64
+            out[name] = tuple((b - a) / reqs for a, b in zip(short[1:], long[1:]))
+        else:
+            out[name] = None
+    return out
+
+
 def med(xs):
     return statistics.median(xs) if xs else None
 
@@ -201,28 +220,9 @@ def main():
         for ln in open(p):
             name, res = ln.rstrip("\n").split("\t", 1)
             idle[name] = parse_kv(res)
-    cg = {}
-    p = os.path.join(a.work, "callgrind.tsv")
-    if os.path.exists(p):
-        for ln in open(p):
-            name, vals = ln.rstrip("\n").split("\t", 1)
-            v = [int(x) for x in vals.split()]
-            if len(v) == 4 and v[2] > v[0] > 0 and v[3] > v[1] > 0:
-                reqs = (v[2] - v[0]) / 64  # 64-byte requests
-                cg[name] = (v[3] - v[1]) / reqs
-            else:
-                cg[name] = None
-    lines = {}
-    p = os.path.join(a.work, "cachegrind.tsv")
-    if os.path.exists(p):
-        for ln in open(p):
-            name, vals = ln.rstrip("\n").split("\t", 1)
-            v = [int(x) for x in vals.split()]
-            if len(v) == 6 and v[3] > v[0] > 0 and v[4] > v[1] > 0:
-                reqs = (v[3] - v[0]) / 64
-                lines[name] = ((v[4] - v[1]) / reqs, (v[5] - v[2]) / reqs)
-            else:
-                lines[name] = None
+    cg = {name: v and v[0]
+          for name, v in per_request(os.path.join(a.work, "callgrind.tsv"), 1).items()}
+    lines = per_request(os.path.join(a.work, "cachegrind.tsv"), 2)
     notes = open(os.path.join(a.work, "notes.txt")).read().strip() if os.path.exists(
         os.path.join(a.work, "notes.txt")) else ""
 

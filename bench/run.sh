@@ -208,6 +208,21 @@ for name in "${native[@]}"; do
   echo "   $name: ${line:-failed}" >&2
 done
 
+# One server under valgrind (PREFIX, which names its output file) for SECONDS of 64-byte
+# ping-pong over CONNS connections, logged beside that file; sets VERIFIED to the bytes the
+# load generator verified (0 when the server or the load failed).
+valgrind_load() {  # PREFIX SERVER CONNS SECONDS
+  local p line log=${1##*-out-file=}
+  log=${log%.out}.log
+  p=$(port); line=""
+  if start_srv "$1" "$(server_cmd "$2")" "$p" "$log"; then
+    line=$(timeout 120 taskset -c 1 "$PEERS/build/echo_load" -p "$p" -c "$3" -s 64 -P 1 -d "$4" -w 0 2>>"$log" | grep '^RESULT')
+  fi
+  stop_srv
+  VERIFIED=$(sed -n 's/.*verified_bytes=\([0-9]*\).*/\1/p' <<<"$line")
+  VERIFIED=${VERIFIED:-0}
+}
+
 # ---- callgrind: user-space instructions per request, 1 connection ping-pong ----------------
 # Two runs of different lengths per server; (Ir_long - Ir_short) / (req_long - req_short)
 # cancels start-up and shutdown, leaving the per-request cost.
@@ -218,17 +233,12 @@ if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
   for name in "${native[@]}"; do
     # quick mode: the baseline and coronet only (each server costs ~15 s under valgrind)
     [ $MODE = quick ] && [[ $name != raw_epoll && $name != coronet_* ]] && continue
-    cmd=$(server_cmd "$name"); vals=()
+    vals=()
     for d in 1 3; do
-      p=$(port); f=$WORK/callgrind/$name.$d.out
-      vg="valgrind --tool=callgrind --callgrind-out-file=$f"
-      if start_srv "$vg" "$cmd" "$p" "$WORK/callgrind/$name.$d.log"; then
-        line=$(timeout 120 taskset -c 1 "$PEERS/build/echo_load" -p "$p" -c 1 -s 64 -P 1 -d $d -w 0 2>>"$WORK/callgrind/$name.$d.log" | grep '^RESULT')
-      else line=""; fi
-      stop_srv
-      vb=$(sed -n 's/.*verified_bytes=\([0-9]*\).*/\1/p' <<<"$line")
+      f=$WORK/callgrind/$name.$d.out
+      valgrind_load "valgrind --tool=callgrind --callgrind-out-file=$f" "$name" 1 $d
       ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p;s/^totals: *\([0-9]*\).*/\1/p' "$f" 2>/dev/null | head -1)
-      vals+=("${vb:-0}" "${ir:-0}")
+      vals+=("$VERIFIED" "${ir:-0}")
     done
     echo -e "$name\t${vals[*]}" >>"$WORK/callgrind.tsv"
     echo "   $name: bytes/Ir ${vals[*]}" >&2
@@ -252,18 +262,13 @@ if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
   mkdir -p "$WORK/cachegrind"
   for name in "${native[@]}"; do
     [[ $name == raw_epoll || ( $name == coronet_* && $name == *_epoll ) ]] || continue
-    cmd=$(server_cmd "$name"); vals=()
+    vals=()
     for d in 2 5; do
-      p=$(port); f=$WORK/cachegrind/$name.$d.out
-      vg="valgrind --tool=cachegrind --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 --LL=524288,8,64 --cachegrind-out-file=$f"
-      if start_srv "$vg" "$cmd" "$p" "$WORK/cachegrind/$name.$d.log"; then
-        line=$(timeout 120 taskset -c 1 "$PEERS/build/echo_load" -p "$p" -c 1000 -s 64 -P 1 -d $d -w 0 2>>"$WORK/cachegrind/$name.$d.log" | grep '^RESULT')
-      else line=""; fi
-      stop_srv
-      vb=$(sed -n 's/.*verified_bytes=\([0-9]*\).*/\1/p' <<<"$line")
+      f=$WORK/cachegrind/$name.$d.out
+      valgrind_load "valgrind --tool=cachegrind --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 --LL=524288,8,64 --cachegrind-out-file=$f" "$name" 1000 $d
       # summary: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw
       read -r ir _ _ _ _ dlmr _ _ dlmw < <(sed -n 's/^summary: *//p' "$f" 2>/dev/null)
-      vals+=("${vb:-0}" "${ir:-0}" "$(( ${dlmr:-0} + ${dlmw:-0} ))")
+      vals+=("$VERIFIED" "${ir:-0}" "$(( ${dlmr:-0} + ${dlmw:-0} ))")
     done
     echo -e "$name\t${vals[*]}" >>"$WORK/cachegrind.tsv"
     echo "   $name: bytes/Ir/lines ${vals[*]}" >&2

@@ -14,27 +14,39 @@ namespace coronet::net {
 
 using detail::SocketAccess;
 
-// Every field the driver reads for the code is set on each await: the
-// operation may have served another kind of receive before.
+namespace {
 
-bool ReceiveAwaiterOn::await_ready() {
-    backend::Operation& op = operation();
-    op.fd = SocketAccess::fd_for(*socket_, "recv");
-    op.flags = flags_;
-    op.length = max_bytes_;
+// Sets up `op` for a receive of up to `max_bytes`: every field the driver
+// reads, since the operation may have served another kind of await before.
+// Returns true when it is a recv_provided (the driver supplies the buffer);
+// else it is a plain recv whose `buffer` the caller still has to set.
+bool prepare_receive(backend::Operation& op, const Socket& socket, std::size_t max_bytes,
+                     int flags) {
+    op.fd = SocketAccess::fd_for(socket, "recv");
+    op.flags = flags;
+    op.length = max_bytes;
+    op.buffer = nullptr;
     const std::size_t chunk = Loop::current().driver().features().provided_buffer_size;
     // A driver-provided buffer means a socket waiting for data holds no
     // memory of its own. On a stream a shorter read is harmless; a datagram
     // bigger than the chunk would be truncated, so those get their own buffer.
-    if (max_bytes_ > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes_ <= chunk)) {
+    if (max_bytes > 0 && chunk > 0 && (socket.type() == SOCK_STREAM || max_bytes <= chunk)) {
         op.code = backend::OpCode::recv_provided;
-        op.buffer = nullptr;
-        op.byte_stream = SocketAccess::receives_bytes_only(*socket_) && flags_ == 0;
-    } else {
+        op.byte_stream = SocketAccess::receives_bytes_only(socket) && flags == 0;
+        return true;
+    }
+    op.code = backend::OpCode::recv;
+    op.byte_stream = false;
+    return false;
+}
+
+}  // namespace
+
+bool ReceiveAwaiterOn::await_ready() {
+    backend::Operation& op = operation();
+    if (!prepare_receive(op, *socket_, max_bytes_, flags_)) {
         own_buffer_.resize_uninitialized(max_bytes_);
-        op.code = backend::OpCode::recv;
         op.buffer = own_buffer_.data();
-        op.byte_stream = false;
     }
     return OperationAwaiter::await_ready();
 }
@@ -61,19 +73,8 @@ Bytes ReceiveAwaiterOn::await_resume() {
 
 bool ReceiveLentAwaiterOn::await_ready() {
     backend::Operation& op = operation();
-    op.fd = SocketAccess::fd_for(*socket_, "recv");
-    op.flags = flags_;
-    op.length = max_bytes_;
-    const std::size_t chunk = Loop::current().driver().features().provided_buffer_size;
-    // As in ReceiveAwaiterOn: a datagram larger than the chunk would be cut.
-    if (max_bytes_ > 0 && chunk > 0 && (socket_->type() == SOCK_STREAM || max_bytes_ <= chunk)) {
-        op.code = backend::OpCode::recv_provided;
-        op.buffer = nullptr;
-        op.byte_stream = SocketAccess::receives_bytes_only(*socket_) && flags_ == 0;
-    } else {
+    if (!prepare_receive(op, *socket_, max_bytes_, flags_)) {
         // No provided buffers here: a block of its own, lent as such.
-        op.code = backend::OpCode::recv;
-        op.byte_stream = false;
         op.buffer = std::malloc(max_bytes_ > 0 ? max_bytes_ : 1);
         if (!op.buffer) throw std::bad_alloc();
     }
