@@ -244,6 +244,9 @@ void EpollDriver::cancel(Operation& op) noexcept {
         timers_.remove(op);
         defer_completion(op, -ECANCELED);
     } else if (op.state == waiting_fd) {
+        // The waiters still to be retried are the front of the list up to
+        // retrying_last_, so the one before it is the new last.
+        if (&op == retrying_last_) retrying_last_ = op.prev;
         FdState& state = fds_[static_cast<std::size_t>(op.fd)];
         (waits_for_output(op) ? state.writers : state.readers).remove(op);
         defer_completion(op, -ECANCELED);
@@ -272,26 +275,35 @@ void EpollDriver::complete(Operation& op, int result, std::size_t& ran) noexcept
 }
 
 void EpollDriver::retry_waiters(int fd, bool readers, std::uint32_t events, std::size_t& ran) {
-    const std::uint32_t generation = fds_[static_cast<std::size_t>(fd)].generation;
-    // Detach the waiters first: callbacks may start new operations on this fd
-    // (and even grow fds_), so we never iterate a list they can modify.
-    OpList batch = readers ? fds_[static_cast<std::size_t>(fd)].readers.take()
-                           : fds_[static_cast<std::size_t>(fd)].writers.take();
-    while (Operation* op = batch.pop_front()) {
-        FdState& state = fds_[static_cast<std::size_t>(fd)];
-        if (state.generation != generation) {
-            // A callback forgot (closed) this fd: the rest must not touch a
-            // possibly reused fd number.
-            complete(*op, -ECANCELED, ran);
-            continue;
-        }
+    const auto index = static_cast<std::size_t>(fd);
+    const std::uint32_t generation = fds_[index].generation;
+    // Retried in place, from the front up to the waiter that was last when the
+    // event came. A completion may run user code (an asyncio protocol's
+    // callback) that starts operations on this fd (they queue behind that last
+    // one), cancels one still to be retried (cancel() keeps retrying_last_
+    // right), forgets the fd, or grows fds_ (so the state is looked up afresh
+    // each time). Detached into a local list instead, a waiter cancelled from
+    // there was unlinked from a list it was not in and completed twice.
+    auto waiters = [&]() -> OpList& {
+        FdState& state = fds_[index];
+        return readers ? state.readers : state.writers;
+    };
+    retrying_last_ = waiters().back();
+    while (retrying_last_) {
+        // Forgotten by a completion: forget_fd gave every waiter back, and the
+        // fd number may now be another file's.
+        if (fds_[index].generation != generation) break;
+        Operation* op = waiters().pop_front();
+        if (!op) break;
+        if (op == retrying_last_) retrying_last_ = nullptr;
         const int result = attempt(*op, op->code == OpCode::poll ? events : 0);
         if (result == kNotReady) {
-            (readers ? state.readers : state.writers).push_back(*op);
+            waiters().push_back(*op);
             continue;
         }
         complete(*op, result, ran);
     }
+    retrying_last_ = nullptr;
 }
 
 // With a thousand connections, what an event touches is rarely in cache: its

@@ -101,6 +101,9 @@ class EpollDriver final : public Driver {
     std::atomic<bool> wake_pending_{false};
     TimerQueue timers_;
     OpList finished_;  // cancelled operations whose callbacks run at the next poll
+    // While retry_waiters runs: the last of the waiters it is retrying (they
+    // are the front of their list, up to this one), or nullptr when done.
+    Operation* retrying_last_ = nullptr;
     std::vector<FdState> fds_;
     // Oldest first (every entry is queued kRegistrationCheckDelay ahead).
     std::deque<RegistrationCheck> checks_;

@@ -7,9 +7,10 @@
 namespace coronet::backend {
 
 class OpList {
-public:
+  public:
     bool empty() const noexcept { return head_ == nullptr; }
     Operation* front() const noexcept { return head_; }
+    Operation* back() const noexcept { return tail_; }
 
     void push_back(Operation& op) noexcept {
         op.next = nullptr;
@@ -44,7 +45,7 @@ public:
         return out;
     }
 
-private:
+  private:
     Operation* head_ = nullptr;
     Operation* tail_ = nullptr;
 };
