@@ -18,6 +18,10 @@ namespace {
 
 constexpr int kMaxEvents = 256;
 constexpr std::uint64_t kWakeToken = UINT64_MAX;
+// Put in place of the fd in an event still to be dispatched whose fd a
+// completion forgot: the event was about the old file. Never a valid fd
+// index, so the dispatch loop passes over it.
+constexpr std::uint64_t kForgottenToken = UINT64_MAX - 1;
 // attempt()'s "not ready: wait for readiness and retry". Distinct from
 // -EAGAIN, which a connect to a UNIX listener with a full backlog returns as
 // a final error.
@@ -472,8 +476,10 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
     }
     count = std::max(count, 0);
 
+    dispatching_events_ = events;
+    dispatch_count_ = count;
     for (int i = 0; i < count; ++i) {
-        const epoll_event& event = events[i];
+        epoll_event& event = events[i];
         if (count > 1) prefetch_ahead(events, i, count);  // one event: nothing to fetch ahead
         if (event.data.u64 == kWakeToken) {
             // Drain first, then clear: cleared first, a wake() landing in
@@ -488,20 +494,27 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
             wake_pending_.store(false, std::memory_order_release);
             continue;
         }
+        if (event.data.u64 == kForgottenToken || event.data.u64 >= fds_.size()) continue;
         const int fd = static_cast<int>(event.data.u64);
-        if (static_cast<std::size_t>(fd) >= fds_.size()) continue;
+        dispatch_next_ = i + 1;
         const std::uint32_t e = event.events;
         FdState& state = fds_[static_cast<std::size_t>(fd)];
+        const std::uint32_t generation = state.generation;
         state.quiet = false;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) state.drained = false;
         if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) state.hung_up = true;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) {
             retry_waiters(fd, true, e, ran);
         }
-        if (static_cast<std::size_t>(fd) < fds_.size() && (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+        // A reader's completion may have forgotten the fd and a new file
+        // taken its number: the event says nothing about that one's writers.
+        if ((e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) &&
+            fds_[static_cast<std::size_t>(fd)].generation == generation) {
             retry_waiters(fd, false, e, ran);
         }
     }
+
+    dispatching_events_ = nullptr;
 
     check_registrations(poll_time_);
 
@@ -532,6 +545,16 @@ void EpollDriver::wake() noexcept {
 
 void EpollDriver::forget_fd(int fd) noexcept {
     if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+    if (dispatching_events_) {
+        // From a completion: this poll's later events for the fd were about
+        // the file being forgotten, and its number may be reused before
+        // they are dispatched.
+        for (int k = dispatch_next_; k < dispatch_count_; ++k) {
+            if (dispatching_events_[k].data.u64 == static_cast<std::uint64_t>(fd)) {
+                dispatching_events_[k].data.u64 = kForgottenToken;
+            }
+        }
+    }
     FdState& state = fds_[static_cast<std::size_t>(fd)];
     while (Operation* op = state.readers.pop_front())
         defer_completion(*op, -ECANCELED);
