@@ -496,20 +496,19 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
         }
         if (event.data.u64 == kForgottenToken || event.data.u64 >= fds_.size()) continue;
         const int fd = static_cast<int>(event.data.u64);
-        dispatch_next_ = i + 1;
+        dispatching_at_ = i;
         const std::uint32_t e = event.events;
         FdState& state = fds_[static_cast<std::size_t>(fd)];
-        const std::uint32_t generation = state.generation;
         state.quiet = false;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) state.drained = false;
         if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) state.hung_up = true;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) {
             retry_waiters(fd, true, e, ran);
         }
-        // A reader's completion may have forgotten the fd and a new file
-        // taken its number: the event says nothing about that one's writers.
-        if ((e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) &&
-            fds_[static_cast<std::size_t>(fd)].generation == generation) {
+        // A reader's completion may have forgotten the fd (forget_fd marked
+        // this event) and a new file taken its number: the event says nothing
+        // about that one's writers.
+        if ((e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && event.data.u64 != kForgottenToken) {
             retry_waiters(fd, false, e, ran);
         }
     }
@@ -546,10 +545,10 @@ void EpollDriver::wake() noexcept {
 void EpollDriver::forget_fd(int fd) noexcept {
     if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
     if (dispatching_events_) {
-        // From a completion: this poll's later events for the fd were about
-        // the file being forgotten, and its number may be reused before
-        // they are dispatched.
-        for (int k = dispatch_next_; k < dispatch_count_; ++k) {
+        // From a completion: this poll's events for the fd, the one being
+        // dispatched and any later one, were about the file being forgotten,
+        // and its number may be reused before they are done.
+        for (int k = dispatching_at_; k < dispatch_count_; ++k) {
             if (dispatching_events_[k].data.u64 == static_cast<std::uint64_t>(fd)) {
                 dispatching_events_[k].data.u64 = kForgottenToken;
             }

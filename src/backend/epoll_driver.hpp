@@ -104,10 +104,10 @@ class EpollDriver final : public Driver {
     // While retry_waiters runs: the last of the waiters it is retrying (they
     // are the front of their list, up to this one), or nullptr when done.
     Operation* retrying_last_ = nullptr;
-    // While poll() dispatches: its events, and the first not yet dispatched
-    // (forget_fd marks the fd's later ones as stale).
+    // While poll() dispatches: its events, and the one being dispatched
+    // (forget_fd marks the fd's events from there on as stale).
     epoll_event* dispatching_events_ = nullptr;
-    int dispatch_next_ = 0;
+    int dispatching_at_ = 0;
     int dispatch_count_ = 0;
     std::vector<FdState> fds_;
     // Oldest first (every entry is queued kRegistrationCheckDelay ahead).

@@ -5,6 +5,7 @@
 // result or -ECANCELED.
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "backend/driver_fixture.hpp"
 
@@ -47,6 +48,13 @@ class DriverReentry : public DriverTest {
         d().poll(std::chrono::nanoseconds(0));  // in the kernel, for io_uring
     }
     HookedOp& poll(int i) { return *polls_[static_cast<std::size_t>(i)]; }
+    // Writes `data` into the peer end, so the polls' fd becomes readable, and
+    // drives the driver until all three have completed.
+    void make_readable_and_wait(int peer, std::string_view data = "x") {
+        ASSERT_EQ(::write(peer, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+        wait({&poll(0), &poll(1), &poll(2)});
+        settle();
+    }
 
     std::unique_ptr<HookedOp> polls_[3];
 };
@@ -58,9 +66,7 @@ TEST_P(DriverReentry, CompletionCancelsTheWaitersBehindIt) {
         d().cancel(poll(2).op);
         d().cancel(poll(1).op);
     };
-    ASSERT_EQ(::write(b.get(), "x", 1), 1);
-    wait({&poll(0), &poll(1), &poll(2)});
-    settle();
+    make_readable_and_wait(b.get());
     EXPECT_EQ(poll(0).calls, 1);
     EXPECT_TRUE(became_readable(poll(0))) << poll(0).result();
     // The kernel may have finished either before the cancel reached it: a
@@ -76,9 +82,7 @@ TEST_P(DriverReentry, CompletionCancelsOnlyTheLastWaiter) {
     auto [a, b] = stream_pair();
     start_three_polls(a.get());
     poll(0).then = [&] { d().cancel(poll(2).op); };
-    ASSERT_EQ(::write(b.get(), "x", 1), 1);
-    wait({&poll(0), &poll(1), &poll(2)});
-    settle();
+    make_readable_and_wait(b.get());
     for (int i : {0, 1, 2})
         EXPECT_EQ(poll(i).calls, 1) << "poll " << i;
     EXPECT_TRUE(became_readable(poll(1))) << "the middle waiter is still retried";
@@ -94,9 +98,8 @@ TEST_P(DriverReentry, CompletionStartsAnotherWaiterOnTheSameFd) {
     recv.op.buffer = buffer;
     recv.op.length = sizeof buffer;
     poll(1).then = [&] { start(recv); };
-    ASSERT_EQ(::write(b.get(), "ab", 2), 2);
-    wait({&poll(0), &poll(1), &poll(2), &recv});
-    settle();
+    make_readable_and_wait(b.get(), "ab");
+    wait(recv);
     for (int i : {0, 1, 2}) {
         EXPECT_EQ(poll(i).calls, 1) << "poll " << i;
         EXPECT_TRUE(became_readable(poll(i))) << "poll " << i << ": " << poll(i).result();
@@ -111,9 +114,7 @@ TEST_P(DriverReentry, CompletionForgetsTheFdItsNeighboursWaitOn) {
     auto [a, b] = stream_pair();
     start_three_polls(a.get());
     poll(0).then = [&, fd = a.get()] { d().forget_fd(fd); };
-    ASSERT_EQ(::write(b.get(), "x", 1), 1);
-    wait({&poll(0), &poll(1), &poll(2)});
-    settle();
+    make_readable_and_wait(b.get());
     EXPECT_TRUE(became_readable(poll(0))) << poll(0).result();
     for (int i : {1, 2}) {
         EXPECT_EQ(poll(i).calls, 1) << "poll " << i;
@@ -134,9 +135,7 @@ TEST_P(DriverReentry, CompletionStartsAWaiterThatStaysThenCancelsTheLast) {
         start(urgent);
         d().cancel(poll(2).op);
     };
-    ASSERT_EQ(::write(b.get(), "x", 1), 1);
-    wait({&poll(0), &poll(1), &poll(2)});
-    settle();
+    make_readable_and_wait(b.get());
     for (int i : {0, 1, 2})
         EXPECT_EQ(poll(i).calls, 1) << "poll " << i;
     EXPECT_TRUE(became_readable(poll(1))) << poll(1).result();
