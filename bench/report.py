@@ -88,6 +88,9 @@ def main():
 
     servers, scens = read_meta(raw)
     runs = collections.defaultdict(dict)  # (scen, server) -> {rep: kv}
+    # (scen, rep) -> servers in the order they ran: results.tsv has a row per
+    # run, appended as it ends, and run.sh shuffles coronet's servers per repetition
+    sequence = collections.defaultdict(list)
     sanity = {}
 
     def load(raw_dir, first_rep):
@@ -97,18 +100,18 @@ def main():
                 sanity[parts[1]] = parts[2].split()[0]
             elif parts[0] == "run":
                 runs[(parts[2], parts[3])][first_rep + int(parts[1])] = parse_kv(parts[4])
+                sequence[(parts[2], first_rep + int(parts[1]))].append(parts[3])
 
     load(raw, 0)
     reps_here = max((len(v) for v in runs.values()), default=0)
-    # Earlier runs' repetitions join the medians only when they ran the same
-    # servers in the same order: the baseline interpolation needs each
-    # server's place in the sequence.
+    # Earlier runs' repetitions join the medians when they ran the same
+    # servers (in any order: each repetition carries its own sequence).
     pooled, not_pooled = [], []
     for k, old in enumerate(a.pool, start=1):
         if not os.path.exists(os.path.join(old, "results.tsv")):
             not_pooled.append(f"{old} (no results.tsv)")
-        elif read_meta(old)[0] != servers:
-            not_pooled.append(f"{old} (it ran other servers or another order)")
+        elif sorted(read_meta(old)[0]) != sorted(servers):
+            not_pooled.append(f"{old} (it ran other servers)")
         else:
             load(old, 1000 * k)
             pooled.append(old)
@@ -134,7 +137,7 @@ def main():
     def baseline_points(sc, rep, what):
         """(position, figure) of a repetition's good baseline runs, in order."""
         points = []
-        for i, s in enumerate(servers):
+        for i, s in enumerate(sequence[(sc, rep)]):
             kv = runs[(sc, s)].get(rep) if is_baseline(s) else None
             if kv and good(kv) and value(kv, what):
                 points.append((i, value(kv, what)))
@@ -148,9 +151,10 @@ def main():
         speed jumps in between. A server is compared with the nearest baseline
         runs before and after it, interpolated linearly to its position; with
         only one of them, that one alone if it ran at most two places away."""
-        if name not in servers:
+        order = sequence[(sc, rep)]
+        if name not in order:
             return None
-        at = servers.index(name)
+        at = order.index(name)
         points = baseline_points(sc, rep, what)
         before = [p for p in points if p[0] <= at]
         after = [p for p in points if p[0] >= at]
@@ -364,8 +368,10 @@ def main():
         repeats = sum(1 for s in servers if is_baseline(s)) - 1
         where = ("again last" if repeats == 1 else
                  f"{repeats} more times (before each pair of coronet servers and last)")
-        w(f"raw_epoll runs first and {where} in every repetition, and each server is compared with the baseline "
-          "runs on either side of it, interpolated to its place in the sequence: this VM's "
+        w(f"raw_epoll runs first and {where} in every repetition; coronet's servers run in a fresh "
+          "random order each repetition, so none is always in the same stretch of it. Each server "
+          "is compared with the baseline runs on either side of it, interpolated to its place in "
+          "its repetition's sequence: this VM's "
           "speed jumps by up to a fifth within a minute, every server in that stretch together. "
           "How far it moved, per scenario: the largest step between neighbouring baseline "
           "runs (median over repetitions), and raw_epoll_end ÷ raw_epoll (min / median / max): "

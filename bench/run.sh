@@ -107,20 +107,31 @@ done
 
 # ---- which servers ----------------------------------------------------------------
 # The VM's speed jumps by up to 20 % every few tens of seconds (every server in a
-# stretch of the sequence moves together), and run_peers.sh runs raw_epoll first
-# and coronet's servers last in every repetition. So the baseline runs again
-# right before each pair of coronet servers and at the very end, and report.py
-# compares each server with the baseline runs on either side of it,
-# interpolated to its place in the sequence.
+# stretch of the sequence moves together), and a fixed order favours whichever
+# server runs in the better part of each repetition, the same way every time
+# (bench/README.md, sixth section of 2026-12-05). So each repetition runs
+# coronet's servers in a fresh random order, with raw_epoll again before each pair
+# and at the very end; report.py compares each server with the baseline runs on
+# either side of it, interpolated to its place in that repetition's sequence.
+# (The peers run in run_peers.sh's own order, right after the first raw_epoll.)
 CORONET=()
-n_baseline=1
 for t in "${targets[@]}"; do
   exe=$ROOT/build/release/bench/$t; short=${t#bench_echo_}
-  n_baseline=$((n_baseline + 1))
-  CORONET+=("raw_epoll_$n_baseline=$PEERS/build/raw_epoll {port}"
-            "coronet_${short}_epoll=$exe --backend epoll {port}" "coronet_${short}_uring=$exe --backend io_uring {port}")
+  CORONET+=("coronet_${short}_epoll=$exe --backend epoll {port}" "coronet_${short}_uring=$exe --backend io_uring {port}")
 done
+BASELINE_CMD="$PEERS/build/raw_epoll {port}"
+n_pairs=$(( (${#CORONET[@]} + 1) / 2 ))
+baseline_names=$(for k in $(seq 2 $((n_pairs + 1))); do printf 'raw_epoll_%s,' "$k"; done)
 coronet_names=$(for s in "${CORONET[@]}"; do printf '%s,' "${s%%=*}"; done)
+# coronet_order: one repetition's extra servers for run_peers.sh, in run order
+coronet_order() {
+  local k=1 i=0 s
+  while IFS= read -r s; do
+    [ $((i % 2)) = 0 ] && { k=$((k + 1)); printf '%s\n' "raw_epoll_$k=$BASELINE_CMD"; }
+    printf '%s\n' "$s"; i=$((i + 1))
+  done < <(printf '%s\n' "${CORONET[@]}" | shuf)
+  printf '%s\n' "raw_epoll_end=$BASELINE_CMD"
+}
 declare -A PEER_BIN=([raw_uring]=raw_uring [uring_tuned]=uring_tuned [asio_coro]=asio_coro [libuv]=libuv_echo [tokio]=tokio_echo)
 declare -A PY_MOD=([uvloop_protocol]=uvloop [asyncio_protocol]=asyncio [asyncio_streams]=asyncio [trio]=trio [anyio]=anyio)
 if [ -n "${PEER_SERVERS+set}" ]; then read -r -a peers <<<"$PEER_SERVERS"
@@ -136,19 +147,38 @@ for p in "${peers[@]}"; do
     /usr/bin/python3 -c "import ${PY_MOD[$p]}" 2>/dev/null && only+="$p," || note "skipped: $p (python module ${PY_MOD[$p]} missing)"
   fi
 done
-BASELINE_AT_END="raw_epoll_end=$PEERS/build/raw_epoll {port}"
-only+="${coronet_names}raw_epoll_end,"
+only+="${baseline_names}${coronet_names}raw_epoll_end,"
 
 # ---- throughput / latency through the shared harness --------------------------------
-echo "== run_peers.sh: REPS=$REPS DUR=$DUR SCEN=$SCEN servers=$only" >&2
-(cd "$PEERS" && REPS=$REPS DUR=$DUR WARM=$WARM SCEN=$SCEN SANITY=$SANITY ONLY=$only \
-   OUT="$WORK/peers.md" timeout 7200 ./run_peers.sh "${CORONET[@]}" "$BASELINE_AT_END") 2>"$WORK/run_peers.log"
-rc=$?
-raw=$(sed -n 's/.*(raw data: \(.*\))$/\1/p' "$WORK/run_peers.log" | tail -1)
-if [ $rc -ne 0 ] || [ -z "$raw" ]; then
-  echo "run.sh: run_peers.sh failed (rc=$rc), see $WORK/run_peers.log" >&2; exit 1
-fi
-mv "$PEERS/$raw" "$WORK/raw"
+# One run_peers.sh per repetition (its order is fixed within a run), merged into one
+# raw directory: rows keep their run order, which is each repetition's sequence.
+echo "== run_peers.sh x $REPS: DUR=$DUR SCEN=$SCEN servers=$only" >&2
+mkdir -p "$WORK/raw"
+: >"$WORK/raw/results.tsv"
+for rep in $(seq "$REPS"); do
+  mapfile -t extra < <(coronet_order)
+  echo "   repetition $rep/$REPS: $(printf '%s ' "${extra[@]%%=*}")" >&2
+  (cd "$PEERS" && REPS=1 DUR=$DUR WARM=$WARM SCEN=$SCEN SANITY=$([ "$rep" = 1 ] && echo "$SANITY" || echo 0) \
+     ONLY=$only OUT="$WORK/peers-$rep.md" timeout 7200 ./run_peers.sh "${extra[@]}") 2>>"$WORK/run_peers.log"
+  rc=$?
+  raw=$(sed -n 's/.*(raw data: \(.*\))$/\1/p' "$WORK/run_peers.log" | tail -1)
+  if [ $rc -ne 0 ] || [ -z "$raw" ] || [ ! -f "$PEERS/$raw/results.tsv" ]; then
+    echo "run.sh: run_peers.sh failed (rc=$rc), see $WORK/run_peers.log" >&2; exit 1
+  fi
+  awk -F'\t' -v OFS='\t' -v rep="$rep" '$1 == "run" { $2 = rep } { print }' \
+    "$PEERS/$raw/results.tsv" >>"$WORK/raw/results.tsv"
+  # meta.txt: the first repetition's header and scenarios, the servers in a fixed
+  # order (the tables list them in it)
+  if [ "$rep" = 1 ]; then
+    { head -1 "$PEERS/$raw/meta.txt" | sed "s/reps=1/reps=$REPS/"
+      grep '^server ' "$PEERS/$raw/meta.txt" | grep -v '^server \(raw_epoll_\|coronet_\)'
+      for k in $(seq 2 $((n_pairs + 1))); do echo "server raw_epoll_$k :: $BASELINE_CMD"; done
+      for s in "${CORONET[@]}"; do echo "server ${s%%=*} :: ${s#*=}"; done
+      echo "server raw_epoll_end :: $BASELINE_CMD"
+      grep '^scenario ' "$PEERS/$raw/meta.txt"; } >"$WORK/raw/meta.txt"
+  fi
+  rm -rf "${PEERS:?}/$raw"
+done
 # Kept past the next run (which empties $WORK), so later runs of the same code
 # can pool these repetitions: POOL=build/bench-history/<this run> bench/run.sh
 HIST=$ROOT/build/bench-history/$(date +%Y%m%d-%H%M)-$COMMIT
