@@ -104,17 +104,18 @@ def main():
 
     load(raw, 0)
     reps_here = max((len(v) for v in runs.values()), default=0)
-    # Earlier runs' repetitions join the medians when they ran the same
-    # servers (in any order: each repetition carries its own sequence).
+    # Earlier runs' repetitions join the medians of the servers and scenarios
+    # they share with this run, whatever else they ran and in whichever order:
+    # each repetition carries its own sequence and its own baselines.
     pooled, not_pooled = [], []
     for k, old in enumerate(a.pool, start=1):
         if not os.path.exists(os.path.join(old, "results.tsv")):
             not_pooled.append(f"{old} (no results.tsv)")
-        elif sorted(read_meta(old)[0]) != sorted(servers):
-            not_pooled.append(f"{old} (it ran other servers)")
         else:
             load(old, 1000 * k)
-            pooled.append(old)
+            commit_file = os.path.join(old, "commit")
+            commit = open(commit_file).read().split()[0] if os.path.exists(commit_file) else "unknown"
+            pooled.append(f"`{old}` (code {commit})")
 
     def good(kv):
         return kv.get("ok") == 1.0 and "server_died" not in kv
@@ -264,8 +265,8 @@ def main():
         per_scen = ", ".join(f"{SCEN_LABEL.get(sc, sc).split()[0]} {len(runs[(sc, 'raw_epoll')])}"
                              for sc in scens)
         w(f"Repetitions: {reps_here} per scenario and server from this run, plus those of "
-          f"earlier runs of the same servers ({', '.join('`' + p + '`' for p in pooled)}; each "
-          f"directory's `commit` file names the code it measured), in all: {per_scen}. Each "
+          f"the servers and scenarios this run shares with earlier runs ({', '.join(pooled)}), "
+          f"in all: {per_scen}. Each "
           "repetition is compared with the baseline runs beside it in its own run; pooling only "
           "adds repetitions to the medians. Idle memory, callgrind and the correctness pass "
           "are this run's.")
