@@ -104,6 +104,8 @@ def main():
 
     load(raw, 0)
     reps_here = max((len(v) for v in runs.values()), default=0)
+    # What this run measured: pooled runs add repetitions to these and no others.
+    measured_here = set(runs)
     # Earlier runs' repetitions join the medians of the servers and scenarios
     # they share with this run, whatever else they ran and in whichever order:
     # each repetition carries its own sequence and its own baselines.
@@ -113,6 +115,9 @@ def main():
             not_pooled.append(f"{old} (no results.tsv)")
         else:
             load(old, 1000 * k)
+            for sc, name in set(runs) - measured_here:
+                if name != "raw_epoll" and not name.startswith("raw_epoll_"):  # baselines stay
+                    del runs[(sc, name)]
             commit_file = os.path.join(old, "commit")
             commit = open(commit_file).read().split()[0] if os.path.exists(commit_file) else "unknown"
             pooled.append(f"`{old}` (code {commit})")
@@ -263,7 +268,8 @@ def main():
     w("")
     if pooled:
         per_scen = ", ".join(f"{SCEN_LABEL.get(sc, sc).split()[0]} {len(runs[(sc, 'raw_epoll')])}"
-                             for sc in scens)
+                             for sc in scens) + (" of raw_epoll (a server a pooled run lacked has fewer: "
+                                                 "each target gives its own count)")
         w(f"Repetitions: {reps_here} per scenario and server from this run, plus those of "
           f"the servers and scenarios this run shares with earlier runs ({', '.join(pooled)}), "
           f"in all: {per_scen}. Each "

@@ -177,8 +177,12 @@ for rep in $(seq "$REPS"); do
       echo "server raw_epoll_end :: $BASELINE_CMD"
       grep '^scenario ' "$PEERS/$raw/meta.txt"; } >"$WORK/raw/meta.txt"
   fi
-  rm -rf "${PEERS:?}/$raw"
+  # each repetition's server logs and load generator output stay beside the merged figures
+  mv "$PEERS/$raw" "$WORK/raw/rep-$rep"
 done
+# the harness's absolute tables, over every repetition (report.py quotes them)
+(cd "$PEERS" && /usr/bin/python3 summarize.py "$WORK/raw" "$WORK/peers.md") 2>>"$WORK/run_peers.log" \
+  || note "summarize.py failed: no absolute figures in the report"
 # Kept past the next run (which empties $WORK), so later runs of the same code
 # can pool these repetitions: POOL=build/bench-history/<this run> bench/run.sh
 HIST=$ROOT/build/bench-history/$(date +%Y%m%d-%H%M)-$COMMIT
