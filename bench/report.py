@@ -93,14 +93,21 @@ def main():
     sequence = collections.defaultdict(list)
     sanity = {}
 
-    def load(raw_dir, first_rep):
+    def is_baseline(name):
+        return name == "raw_epoll" or name.startswith("raw_epoll_")
+
+    def load(raw_dir, first_rep, only=None):
+        """Reads a run's rows; with `only`, keeps the figures of those (scenario,
+        server) pairs and of the baselines, but every row's place in its sequence."""
         for ln in open(os.path.join(raw_dir, "results.tsv")):
             parts = ln.rstrip("\n").split("\t")
             if parts[0] == "sanity" and first_rep == 0:
                 sanity[parts[1]] = parts[2].split()[0]
             elif parts[0] == "run":
-                runs[(parts[2], parts[3])][first_rep + int(parts[1])] = parse_kv(parts[4])
-                sequence[(parts[2], first_rep + int(parts[1]))].append(parts[3])
+                key, rep = (parts[2], parts[3]), first_rep + int(parts[1])
+                sequence[(parts[2], rep)].append(parts[3])
+                if only is None or key in only or is_baseline(parts[3]):
+                    runs[key][rep] = parse_kv(parts[4])
 
     load(raw, 0)
     reps_here = max((len(v) for v in runs.values()), default=0)
@@ -114,10 +121,7 @@ def main():
         if not os.path.exists(os.path.join(old, "results.tsv")):
             not_pooled.append(f"{old} (no results.tsv)")
         else:
-            load(old, 1000 * k)
-            for sc, name in set(runs) - measured_here:
-                if name != "raw_epoll" and not name.startswith("raw_epoll_"):  # baselines stay
-                    del runs[(sc, name)]
+            load(old, 1000 * k, only=measured_here)
             commit_file = os.path.join(old, "commit")
             commit = open(commit_file).read().split()[0] if os.path.exists(commit_file) else "unknown"
             pooled.append(f"`{old}` (code {commit})")
@@ -136,9 +140,6 @@ def main():
         if what == "p50":
             return kv.get("p50_us")
         return None
-
-    def is_baseline(name):
-        return name == "raw_epoll" or name.startswith("raw_epoll_")
 
     def baseline_points(sc, rep, what):
         """(position, figure) of a repetition's good baseline runs, in order."""

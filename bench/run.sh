@@ -121,7 +121,8 @@ for t in "${targets[@]}"; do
 done
 BASELINE_CMD="$PEERS/build/raw_epoll {port}"
 n_pairs=$(( (${#CORONET[@]} + 1) / 2 ))
-baseline_names=$(for k in $(seq 2 $((n_pairs + 1))); do printf 'raw_epoll_%s,' "$k"; done)
+mapfile -t BASELINES < <(for k in $(seq 2 $((n_pairs + 1))); do echo "raw_epoll_$k"; done)
+baseline_names=$(printf '%s,' "${BASELINES[@]}")
 coronet_names=$(for s in "${CORONET[@]}"; do printf '%s,' "${s%%=*}"; done)
 # coronet_order: one repetition's extra servers for run_peers.sh, in run order
 coronet_order() {
@@ -152,6 +153,7 @@ only+="${baseline_names}${coronet_names}raw_epoll_end,"
 # ---- throughput / latency through the shared harness --------------------------------
 # One run_peers.sh per repetition (its order is fixed within a run), merged into one
 # raw directory: rows keep their run order, which is each repetition's sequence.
+# Its one-repetition tables go to /dev/null: summarize.py runs once over them all below.
 echo "== run_peers.sh x $REPS: DUR=$DUR SCEN=$SCEN servers=$only" >&2
 mkdir -p "$WORK/raw"
 : >"$WORK/raw/results.tsv"
@@ -159,7 +161,7 @@ for rep in $(seq "$REPS"); do
   mapfile -t extra < <(coronet_order)
   echo "   repetition $rep/$REPS: $(printf '%s ' "${extra[@]%%=*}")" >&2
   (cd "$PEERS" && REPS=1 DUR=$DUR WARM=$WARM SCEN=$SCEN SANITY=$([ "$rep" = 1 ] && echo "$SANITY" || echo 0) \
-     ONLY=$only OUT="$WORK/peers-$rep.md" timeout 7200 ./run_peers.sh "${extra[@]}") 2>>"$WORK/run_peers.log"
+     ONLY=$only OUT=/dev/null timeout 7200 ./run_peers.sh "${extra[@]}") 2>>"$WORK/run_peers.log"
   rc=$?
   raw=$(sed -n 's/.*(raw data: \(.*\))$/\1/p' "$WORK/run_peers.log" | tail -1)
   if [ $rc -ne 0 ] || [ -z "$raw" ] || [ ! -f "$PEERS/$raw/results.tsv" ]; then
@@ -172,7 +174,7 @@ for rep in $(seq "$REPS"); do
   if [ "$rep" = 1 ]; then
     { head -1 "$PEERS/$raw/meta.txt" | sed "s/reps=1/reps=$REPS/"
       grep '^server ' "$PEERS/$raw/meta.txt" | grep -v '^server \(raw_epoll_\|coronet_\)'
-      for k in $(seq 2 $((n_pairs + 1))); do echo "server raw_epoll_$k :: $BASELINE_CMD"; done
+      for b in "${BASELINES[@]}"; do echo "server $b :: $BASELINE_CMD"; done
       for s in "${CORONET[@]}"; do echo "server ${s%%=*} :: ${s#*=}"; done
       echo "server raw_epoll_end :: $BASELINE_CMD"
       grep '^scenario ' "$PEERS/$raw/meta.txt"; } >"$WORK/raw/meta.txt"
