@@ -150,10 +150,19 @@ def main():
                 points.append((i, value(kv, what)))
         return points
 
+    def peers_among_pairs():
+        """Whether this run's peers ran among the shuffled pairs, after raw_epoll_2."""
+        for (sc, rep), order in sequence.items():
+            if rep < 1000 and "raw_epoll_2" in order:
+                after = order[order.index("raw_epoll_2"):]
+                if any(not is_baseline(n) and not n.startswith("coronet_") for n in after):
+                    return True
+        return False
+
     def baseline_at(sc, rep, name, what):
         """raw_epoll's figure at `name`'s place in the repetition's sequence.
 
-        run.sh runs raw_epoll first, again before each pair of coronet servers
+        run.sh runs raw_epoll first, again before each pair of servers
         (raw_epoll_2, raw_epoll_3, ...) and last (raw_epoll_end): the machine's
         speed jumps in between. A server is compared with the nearest baseline
         runs before and after it, interpolated linearly to its position; with
@@ -374,8 +383,12 @@ def main():
     if "raw_epoll_end" in servers:
         repeats = sum(1 for s in servers if is_baseline(s)) - 1
         where = ("again last" if repeats == 1 else
-                 f"{repeats} more times (before each pair of coronet servers and last)")
-        w(f"raw_epoll runs first and {where} in every repetition; coronet's servers run in a fresh "
+                 f"{repeats} more times (before each pair of servers and last)")
+        # Runs before 2026-12-06 shuffled coronet's servers only, the peers running as a
+        # block between the first two baselines.
+        shuffled = ("the peers and coronet's servers run" if peers_among_pairs() else
+                    "coronet's servers run (the peers as a block after the first baseline)")
+        w(f"raw_epoll runs first and {where} in every repetition; {shuffled} in a fresh "
           "random order each repetition, so none is always in the same stretch of it. Each server "
           "is compared with the baseline runs on either side of it, interpolated to its place in "
           "its repetition's sequence: this VM's "

@@ -109,46 +109,56 @@ done
 # The VM's speed jumps by up to 20 % every few tens of seconds (every server in a
 # stretch of the sequence moves together), and a fixed order favours whichever
 # server runs in the better part of each repetition, the same way every time
-# (bench/README.md, sixth section of 2026-12-05). So each repetition runs
-# coronet's servers in a fresh random order, with raw_epoll again before each pair
-# and at the very end; report.py compares each server with the baseline runs on
-# either side of it, interpolated to its place in that repetition's sequence.
-# (The peers run in run_peers.sh's own order, right after the first raw_epoll.)
+# (bench/README.md, sixth section of 2026-12-05). So each repetition runs the peers
+# and coronet's servers in a fresh random order, with raw_epoll first, again before
+# each pair and at the very end; report.py compares each server with the baseline
+# runs on either side of it, interpolated to its place in that repetition's sequence.
+declare -A PEER_BIN=([raw_uring]=raw_uring [uring_tuned]=uring_tuned [asio_coro]=asio_coro [libuv]=libuv_echo [tokio]=tokio_echo)
+declare -A PY_MOD=([uvloop_protocol]=uvloop [asyncio_protocol]=asyncio [asyncio_streams]=asyncio [trio]=trio [anyio]=anyio)
+declare -A PY_FILE=([uvloop_protocol]=uvloop_protocol.py [asyncio_protocol]=asyncio_protocol.py [asyncio_streams]=asyncio_streams.py [trio]=trio_echo.py [anyio]=anyio_echo.py)
+if [ -n "${PEER_SERVERS+set}" ]; then read -r -a peers <<<"$PEER_SERVERS"
+elif [ $MODE = quick ]; then peers=(uring_tuned asio_coro libuv tokio)
+else peers=(raw_uring uring_tuned asio_coro libuv tokio uvloop_protocol asyncio_protocol asyncio_streams trio anyio); fi
+kept_peers=()
+for p in "${peers[@]}"; do
+  if [ -n "${PEER_BIN[$p]:-}" ]; then
+    [ -x "$PEERS/build/${PEER_BIN[$p]}" ] && kept_peers+=("$p") || note "skipped: $p (not built here)"
+  elif [ -z "${PY_MOD[$p]:-}" ]; then
+    echo "run.sh: unknown peer '$p' in PEER_SERVERS (known: ${!PEER_BIN[*]} ${!PY_MOD[*]})" >&2; exit 2
+  else
+    /usr/bin/python3 -c "import ${PY_MOD[$p]}" 2>/dev/null && kept_peers+=("$p") || note "skipped: $p (python module ${PY_MOD[$p]} missing)"
+  fi
+done
+peer_cmd() {  # NAME -> the shared harness's command line for that peer, with {port}
+  if [ -n "${PEER_BIN[$1]:-}" ]; then echo "$PEERS/build/${PEER_BIN[$1]} {port}"
+  else echo "/usr/bin/python3 $PEERS/servers/${PY_FILE[$1]} {port}"; fi
+}
+# run_peers.sh runs its own servers first, in its fixed order, so the peers go to it
+# as extra servers like coronet's, named peer_<name>; the merge below gives them
+# their names back.
+SHUFFLED=()
+for p in "${kept_peers[@]}"; do SHUFFLED+=("peer_$p=$(peer_cmd "$p")"); done
 CORONET=()
 for t in "${targets[@]}"; do
   exe=$ROOT/build/release/bench/$t; short=${t#bench_echo_}
   CORONET+=("coronet_${short}_epoll=$exe --backend epoll {port}" "coronet_${short}_uring=$exe --backend io_uring {port}")
 done
+SHUFFLED+=("${CORONET[@]}")
 BASELINE_CMD="$PEERS/build/raw_epoll {port}"
-n_pairs=$(( (${#CORONET[@]} + 1) / 2 ))
+n_pairs=$(( (${#SHUFFLED[@]} + 1) / 2 ))
 mapfile -t BASELINES < <(for k in $(seq 2 $((n_pairs + 1))); do echo "raw_epoll_$k"; done)
-baseline_names=$(printf '%s,' "${BASELINES[@]}")
-coronet_names=$(for s in "${CORONET[@]}"; do printf '%s,' "${s%%=*}"; done)
-# coronet_order: one repetition's extra servers for run_peers.sh, in run order
-coronet_order() {
+# shuffled_order: one repetition's extra servers for run_peers.sh, in run order
+shuffled_order() {
   local k=1 i=0 s
   while IFS= read -r s; do
     [ $((i % 2)) = 0 ] && { k=$((k + 1)); printf '%s\n' "raw_epoll_$k=$BASELINE_CMD"; }
     printf '%s\n' "$s"; i=$((i + 1))
-  done < <(printf '%s\n' "${CORONET[@]}" | shuf)
+  done < <(printf '%s\n' "${SHUFFLED[@]}" | shuf)
   printf '%s\n' "raw_epoll_end=$BASELINE_CMD"
 }
-declare -A PEER_BIN=([raw_uring]=raw_uring [uring_tuned]=uring_tuned [asio_coro]=asio_coro [libuv]=libuv_echo [tokio]=tokio_echo)
-declare -A PY_MOD=([uvloop_protocol]=uvloop [asyncio_protocol]=asyncio [asyncio_streams]=asyncio [trio]=trio [anyio]=anyio)
-if [ -n "${PEER_SERVERS+set}" ]; then read -r -a peers <<<"$PEER_SERVERS"
-elif [ $MODE = quick ]; then peers=(uring_tuned asio_coro libuv tokio)
-else peers=(raw_uring uring_tuned asio_coro libuv tokio uvloop_protocol asyncio_protocol asyncio_streams trio anyio); fi
-only="raw_epoll,"
-for p in "${peers[@]}"; do
-  if [ -n "${PEER_BIN[$p]:-}" ]; then
-    [ -x "$PEERS/build/${PEER_BIN[$p]}" ] && only+="$p," || note "skipped: $p (not built here)"
-  elif [ -z "${PY_MOD[$p]:-}" ]; then
-    echo "run.sh: unknown peer '$p' in PEER_SERVERS (known: ${!PEER_BIN[*]} ${!PY_MOD[*]})" >&2; exit 2
-  else
-    /usr/bin/python3 -c "import ${PY_MOD[$p]}" 2>/dev/null && only+="$p," || note "skipped: $p (python module ${PY_MOD[$p]} missing)"
-  fi
-done
-only+="${baseline_names}${coronet_names}raw_epoll_end,"
+only="raw_epoll,$(printf '%s,' "${BASELINES[@]}")"
+for s in "${SHUFFLED[@]}"; do only+="${s%%=*},"; done
+only+="raw_epoll_end,"
 
 # ---- throughput / latency through the shared harness --------------------------------
 # One run_peers.sh per repetition (its order is fixed within a run), merged into one
@@ -158,7 +168,7 @@ echo "== run_peers.sh x $REPS: DUR=$DUR SCEN=$SCEN servers=$only" >&2
 mkdir -p "$WORK/raw"
 : >"$WORK/raw/results.tsv"
 for rep in $(seq "$REPS"); do
-  mapfile -t extra < <(coronet_order)
+  mapfile -t extra < <(shuffled_order)
   echo "   repetition $rep/$REPS: $(printf '%s ' "${extra[@]%%=*}")" >&2
   (cd "$PEERS" && REPS=1 DUR=$DUR WARM=$WARM SCEN=$SCEN SANITY=$([ "$rep" = 1 ] && echo "$SANITY" || echo 0) \
      ONLY=$only OUT=/dev/null timeout 7200 ./run_peers.sh "${extra[@]}") 2>>"$WORK/run_peers.log"
@@ -167,13 +177,15 @@ for rep in $(seq "$REPS"); do
   if [ $rc -ne 0 ] || [ -z "$raw" ] || [ ! -f "$PEERS/$raw/results.tsv" ]; then
     echo "run.sh: run_peers.sh failed (rc=$rc), see $WORK/run_peers.log" >&2; exit 1
   fi
-  awk -F'\t' -v OFS='\t' -v rep="$rep" '$1 == "run" { $2 = rep } { print }' \
+  awk -F'\t' -v OFS='\t' -v rep="$rep" '$1 == "run" { $2 = rep; sub(/^peer_/, "", $4) }
+    $1 == "sanity" { sub(/^peer_/, "", $2) } { print }' \
     "$PEERS/$raw/results.tsv" >>"$WORK/raw/results.tsv"
   # meta.txt: the first repetition's header and scenarios, the servers in a fixed
   # order (the tables list them in it)
   if [ "$rep" = 1 ]; then
     { head -1 "$PEERS/$raw/meta.txt" | sed "s/reps=1/reps=$REPS/"
-      grep '^server ' "$PEERS/$raw/meta.txt" | grep -v '^server \(raw_epoll_\|coronet_\)'
+      grep '^server raw_epoll ' "$PEERS/$raw/meta.txt"
+      for p in "${kept_peers[@]}"; do echo "server $p :: $(peer_cmd "$p")"; done
       for b in "${BASELINES[@]}"; do echo "server $b :: $BASELINE_CMD"; done
       for s in "${CORONET[@]}"; do echo "server ${s%%=*} :: ${s#*=}"; done
       echo "server raw_epoll_end :: $BASELINE_CMD"
@@ -199,7 +211,8 @@ server_cmd() {  # NAME -> command line with {port}
 }
 SRV=
 start_srv() {  # PREFIX CMD PORT LOG
-  bash -c "exec taskset -c 0 $1 ${2//\{port\}/$3}" >"$4" 2>&1 &
+  : >"$4"  # appended to: the load generator and callgrind_control write to it too
+  bash -c "exec taskset -c 0 $1 ${2//\{port\}/$3}" >>"$4" 2>&1 &
   SRV=$!
   for _ in $(seq 300); do
     kill -0 "$SRV" 2>/dev/null || return 1
@@ -226,7 +239,7 @@ port() {
   echo $p
 }
 native=(raw_epoll)
-for p in uring_tuned asio_coro libuv tokio; do [[ ",$only," == *",$p,"* ]] && native+=("$p"); done
+for p in "${kept_peers[@]}"; do [ -n "${PEER_BIN[$p]:-}" ] && [ "$p" != raw_uring ] && native+=("$p"); done
 for s in "${CORONET[@]}"; do [[ ${s%%=*} == coronet_* ]] && native+=("${s%%=*}"); done
 
 # ---- memory per idle connection -------------------------------------------------
@@ -253,10 +266,11 @@ valgrind_load() {  # PREFIX SERVER CONNS SECONDS
   p=$(port); line=""
   if start_srv "$1" "$(server_cmd "$2")" "$p" "$log"; then
     line=$(timeout 120 taskset -c 1 "$PEERS/build/echo_load" -p "$p" -c "$3" -s 64 -P 1 -d "$4" -w 0 2>>"$log" | grep '^RESULT')
-    # A server that dies of SIGTERM while blocked in io_uring_enter (uring_tuned) never
-    # writes callgrind's profile at exit; a dump asked for now (vgdb reaches it even
-    # there) is written to PREFIX's file with ".1" appended.
-    [[ $1 == *callgrind* ]] && timeout 30 callgrind_control -d "$SRV" >>"$log" 2>&1
+    # uring_tuned leaves on SIGTERM's default action, which valgrind cannot deliver
+    # while it waits in io_uring_enter: stop_srv then kills it and callgrind writes
+    # no profile. A dump asked for now (vgdb reaches a process blocked in a syscall)
+    # goes to PREFIX's file with ".1" appended.
+    [[ $1 == *--tool=callgrind* ]] && timeout 30 callgrind_control -d "$SRV" >>"$log" 2>&1
   fi
   stop_srv
   VERIFIED=$(sed -n 's/.*verified_bytes=\([0-9]*\).*/\1/p' <<<"$line")
