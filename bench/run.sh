@@ -207,7 +207,7 @@ mkdir -p "$HIST" && cp "$WORK/raw/meta.txt" "$WORK/raw/results.tsv" "$HIST/" \
 server_cmd() {  # NAME -> command line with {port}
   local s
   for s in "${CORONET[@]}"; do [ "${s%%=*}" = "$1" ] && { echo "${s#*=}"; return; }; done
-  echo "$PEERS/build/${PEER_BIN[$1]:-$1} {port}"
+  if [ "$1" = raw_epoll ]; then echo "$BASELINE_CMD"; else peer_cmd "$1"; fi
 }
 SRV=
 start_srv() {  # PREFIX CMD PORT LOG
@@ -240,7 +240,7 @@ port() {
 }
 native=(raw_epoll)
 for p in "${kept_peers[@]}"; do [ -n "${PEER_BIN[$p]:-}" ] && [ "$p" != raw_uring ] && native+=("$p"); done
-for s in "${CORONET[@]}"; do [[ ${s%%=*} == coronet_* ]] && native+=("${s%%=*}"); done
+native+=("${CORONET[@]%%=*}")
 
 # ---- memory per idle connection -------------------------------------------------
 echo "== $IDLE_CONNS idle connections" >&2
