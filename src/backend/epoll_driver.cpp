@@ -132,6 +132,28 @@ EpollDriver::FdState& EpollDriver::fd_state(int fd) {
 }
 
 int EpollDriver::attempt(Operation& op, std::uint32_t ready_events) {
+    // Receives and sends are nearly every attempt, so they are decided
+    // first, and a send calls send(2) itself rather than through
+    // perform_syscall's switch over every code; the rest are in attempt_other.
+    switch (op.code) {
+        case OpCode::recv_provided: {
+            const int result = recv_into_pool(pool_, op);
+            note_read(op, std::min(op.length, pool_.buffer_size()), result);
+            return not_ready_if_eagain(result);
+        }
+        case OpCode::recv: {
+            const int result = perform_syscall(op);
+            note_read(op, op.length, result);
+            return not_ready_if_eagain(result);
+        }
+        case OpCode::send:
+            return not_ready_if_eagain(send_from(op.fd, op.buffer, op.length, op.flags));
+        default:
+            return attempt_other(op, ready_events);
+    }
+}
+
+int EpollDriver::attempt_other(Operation& op, std::uint32_t ready_events) {
     switch (op.code) {
         case OpCode::poll: {
             short revents = 0;
@@ -153,16 +175,6 @@ int EpollDriver::attempt(Operation& op, std::uint32_t ready_events) {
             if (op.state == waiting_fd) return finish_connect(op.fd);
             const int result = perform_syscall(op);
             return result == -EINPROGRESS ? kNotReady : result;
-        }
-        case OpCode::recv_provided: {
-            const int result = recv_into_pool(pool_, op);
-            note_read(op, std::min(op.length, pool_.buffer_size()), result);
-            return not_ready_if_eagain(result);
-        }
-        case OpCode::recv: {
-            const int result = perform_syscall(op);
-            note_read(op, op.length, result);
-            return not_ready_if_eagain(result);
         }
         case OpCode::timeout:
             return -EINVAL;
@@ -502,20 +514,25 @@ std::size_t EpollDriver::poll(std::optional<Duration> timeout) {
         state.quiet = false;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) state.drained = false;
         if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) state.hung_up = true;
-        if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) {
+        // Edge-triggered events carry every ready bit, so a readable socket
+        // also reports EPOLLOUT: most events have one side with no waiter.
+        if ((e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) &&
+            !state.readers.empty()) {
             retry_waiters(fd, true, e, ran);
         }
         // A reader's completion may have forgotten the fd (forget_fd marked
         // this event) and a new file taken its number: the event says nothing
-        // about that one's writers.
-        if ((e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && event.data.u64 != kForgottenToken) {
+        // about that one's writers. It may also have grown fds_, so `state`
+        // is not used past it.
+        if ((e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && event.data.u64 != kForgottenToken &&
+            !fds_[static_cast<std::size_t>(fd)].writers.empty()) {
             retry_waiters(fd, false, e, ran);
         }
     }
 
     dispatching_events_ = nullptr;
 
-    check_registrations(poll_time_);
+    if (!checks_.empty() && checks_.front().due <= poll_time_) check_registrations(poll_time_);
 
     if (!timers_.empty()) {
         // The real clock was read just after the wait (poll_time_): timers

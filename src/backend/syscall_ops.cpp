@@ -57,6 +57,14 @@ int recv_into(int fd, void* buffer, std::size_t length, int flags) noexcept {
     }
 }
 
+int send_from(int fd, const void* buffer, std::size_t length, int flags) noexcept {
+    for (;;) {
+        const long n = ::send(fd, buffer, length, flags | MSG_NOSIGNAL);
+        if (n >= 0) return static_cast<int>(n);
+        if (errno != EINTR) return -errno;
+    }
+}
+
 int finish_connect(int fd) noexcept {
     int error = 0;
     socklen_t length = sizeof error;

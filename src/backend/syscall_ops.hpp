@@ -21,4 +21,7 @@ int finish_connect(int fd) noexcept;
 // recv(2) into `buffer`, retrying EINTR: bytes read or -errno.
 int recv_into(int fd, void* buffer, std::size_t length, int flags) noexcept;
 
+// send(2) of `buffer` with MSG_NOSIGNAL, retrying EINTR: bytes sent or -errno.
+int send_from(int fd, const void* buffer, std::size_t length, int flags) noexcept;
+
 }  // namespace coronet::backend

@@ -8,8 +8,12 @@
 namespace coronet {
 
 bool OperationAwaiter::await_ready() {
-    task_ = &detail::current_task("an I/O operation");
-    task_->checkpoint_cancel();
+    // Every receive and send passes here, so the common case (inside a task,
+    // no cancelled scope anywhere on the loop) is decided inline; the calls
+    // behind the two tests raise the errors.
+    task_ = detail::tl_current_task;
+    if (!task_) task_ = &detail::current_task("an I/O operation");
+    if (!task_->loop || task_->loop->has_cancelled_scopes()) task_->checkpoint_cancel();
     finished_inline_ = false;
     if (!custom_completion_) op_->on_complete = &finish;
     op_->context = this;
