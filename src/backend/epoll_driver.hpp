@@ -79,8 +79,9 @@ class EpollDriver final : public Driver {
 
     // One attempt at op's call: its result, or kNotReady to wait for readiness.
     int attempt(Operation& op, std::uint32_t ready_events);
-    // The rare codes (poll, connect, accept, datagrams): kept out of line so
-    // that attempt, which every receive and send runs, stays short.
+    // Every code but recv, recv_provided and send (poll, connect, accept, the
+    // msg/to/from forms, timeout): kept out of line so that attempt, which
+    // every receive and send runs, stays short.
     [[gnu::noinline]] int attempt_other(Operation& op, std::uint32_t ready_events);
     // Whether op is a plain read on a registered stream socket whose queue is
     // known empty: then trying it now would only return EAGAIN.

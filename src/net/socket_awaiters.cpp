@@ -1,6 +1,8 @@
 #include "coronet/net/socket_awaiters.hpp"
 
 #include <sys/socket.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <new>
@@ -137,8 +139,10 @@ bool SendAllAwaiterOn::account(int result) noexcept {
         error_ = result;
         return true;
     }
-    // The kernel never reports more sent than asked: no bounds check needed.
-    rest_ = BytesView(rest_.data() + result, rest_.size() - static_cast<std::size_t>(result));
+    // A driver reports send(2)'s result, never more than asked; the clamp
+    // keeps a driver that breaks that (Loop takes custom ones) in bounds.
+    const std::size_t sent = std::min(static_cast<std::size_t>(result), rest_.size());
+    rest_ = BytesView(rest_.data() + sent, rest_.size() - sent);
     return rest_.empty();
 }
 

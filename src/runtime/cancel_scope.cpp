@@ -9,6 +9,7 @@ namespace coronet {
 namespace detail {
 
 bool TaskContext::cancel_pending() const noexcept {
+    // OperationAwaiter::await_ready repeats this test inline.
     if (loop && !loop->has_cancelled_scopes()) return false;
     for (const CancelScope* s = scope; s; s = s->parent_) {
         if (s->cancel_called_) return true;

@@ -10,7 +10,8 @@ namespace coronet {
 bool OperationAwaiter::await_ready() {
     // Every receive and send passes here, so the common case (inside a task,
     // no cancelled scope anywhere on the loop) is decided inline; the calls
-    // behind the two tests raise the errors.
+    // behind the two tests raise the errors. The second test is the first
+    // line of TaskContext::cancel_pending: change them together.
     task_ = detail::tl_current_task;
     if (!task_) task_ = &detail::current_task("an I/O operation");
     if (!task_->loop || task_->loop->has_cancelled_scopes()) task_->checkpoint_cancel();
