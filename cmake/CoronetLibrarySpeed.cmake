@@ -24,3 +24,32 @@ function(coronet_library_speed target)
     target_link_options(${target} PRIVATE LINKER:-Bsymbolic-functions)
   endif()
 endfunction()
+
+# The files every receive and send passes through, from the stream layer down
+# to the epoll driver, compiled as one unit (CMake's unity build, for this
+# group only). Each await crosses three awaiter layers, the runtime's task and
+# cancellation checks and the driver, each in its own file, and a call between
+# files is never inlined (link-time optimisation is out, see above). One unit
+# lets the compiler inline across them. Callgrind, epoll echo servers,
+# instructions per request: stream 1,187 -> 1,122, Protocol 824 -> 805,
+# BufferedProtocol unchanged at 774, stream on io_uring unchanged. Adding the
+# asyncio socket transport's files made every server slower (stream 1,151,
+# Protocol 816, BufferedProtocol 808): a larger unit changes what the
+# inliner picks. The files stay separate sources; a name that two of them
+# define at namespace scope (in an anonymous namespace too) now clashes, and
+# the compiler says so.
+function(coronet_hot_path_unity target)
+  set(hot_path
+    ${PROJECT_SOURCE_DIR}/src/stream/socket_stream.cpp
+    ${PROJECT_SOURCE_DIR}/src/net/socket_awaiters.cpp
+    ${PROJECT_SOURCE_DIR}/src/net/socket.cpp
+    ${PROJECT_SOURCE_DIR}/src/net/lent_bytes.cpp
+    ${PROJECT_SOURCE_DIR}/src/runtime/operation_awaiter.cpp
+    ${PROJECT_SOURCE_DIR}/src/runtime/cancel_scope.cpp
+    ${PROJECT_SOURCE_DIR}/src/runtime/loop.cpp
+    ${PROJECT_SOURCE_DIR}/src/backend/epoll_driver.cpp
+    ${PROJECT_SOURCE_DIR}/src/backend/syscall_ops.cpp)
+  set_source_files_properties(${hot_path} TARGET_DIRECTORY ${target}
+    PROPERTIES UNITY_GROUP hot_path)
+  set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE GROUP)
+endfunction()
