@@ -133,7 +133,7 @@ EpollDriver::FdState& EpollDriver::fd_state(int fd) {
 
 int EpollDriver::attempt(Operation& op, std::uint32_t ready_events) {
     // Receives and sends are nearly every attempt, so they are decided
-    // first, and a send calls send(2) itself rather than through
+    // first and call recv(2) and send(2) themselves rather than through
     // perform_syscall's switch over every code; the rest are in attempt_other.
     switch (op.code) {
         case OpCode::recv_provided: {
@@ -142,7 +142,7 @@ int EpollDriver::attempt(Operation& op, std::uint32_t ready_events) {
             return not_ready_if_eagain(result);
         }
         case OpCode::recv: {
-            const int result = perform_syscall(op);
+            const int result = recv_into(op.fd, op.buffer, op.length, op.flags);
             note_read(op, op.length, result);
             return not_ready_if_eagain(result);
         }
