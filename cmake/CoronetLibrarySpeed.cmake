@@ -25,7 +25,6 @@ function(coronet_library_speed target)
   endif()
 endfunction()
 
-
 # The files every receive and send passes through, from the stream layer down
 # to the epoll driver, compiled as one unit (CMake's unity build, for this
 # group only). Each await crosses three awaiter layers, the runtime's task and

@@ -18,19 +18,17 @@ long call(Operation& op) noexcept {
             return ::accept4(op.fd, op.address, op.address_length, SOCK_NONBLOCK | SOCK_CLOEXEC);
         case OpCode::connect:
             return ::connect(op.fd, op.connect_address, op.connect_length);
-        case OpCode::recv:
-            return ::recv(op.fd, op.buffer, op.length, op.flags);
         case OpCode::recvmsg:
             return ::recvmsg(op.fd, op.message, op.flags | MSG_CMSG_CLOEXEC);
         case OpCode::recvfrom:
             return ::recvfrom(op.fd, op.buffer, op.length, op.flags, op.address, op.address_length);
-        case OpCode::send:
-            return ::send(op.fd, op.buffer, op.length, op.flags | MSG_NOSIGNAL);
         case OpCode::sendmsg:
             return ::sendmsg(op.fd, op.message, op.flags | MSG_NOSIGNAL);
         case OpCode::sendto:
             return ::sendto(op.fd, op.buffer, op.length, op.flags | MSG_NOSIGNAL,
                             op.connect_address, op.connect_length);
+        case OpCode::recv:  // perform_syscall calls recv_into and send_from for these
+        case OpCode::send:
         case OpCode::recv_provided:
         case OpCode::poll:
         case OpCode::timeout:
@@ -43,6 +41,8 @@ long call(Operation& op) noexcept {
 }  // namespace
 
 int perform_syscall(Operation& op) noexcept {
+    if (op.code == OpCode::recv) return recv_into(op.fd, op.buffer, op.length, op.flags);
+    if (op.code == OpCode::send) return send_from(op.fd, op.buffer, op.length, op.flags);
     for (;;) {
         const int result = value_or_errno(call(op));
         if (result != -EINTR) return result;
