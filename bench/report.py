@@ -75,7 +75,11 @@ def main():
                     help="an earlier run's raw directory (meta.txt, results.tsv) whose "
                          "repetitions join this run's medians")
     a = ap.parse_args()
+    # a run's work directory keeps the repetitions under raw/; a history
+    # directory (build/bench-history/<run>) keeps them beside the rest
     raw = os.path.join(a.work, "raw")
+    if not os.path.isdir(raw):
+        raw = a.work
 
     def read_meta(raw_dir):
         servers, scens = [], []

@@ -331,6 +331,12 @@ if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
 fi
 
 # ---- report ------------------------------------------------------------------------
+# The history keeps what the report reads besides the repetitions, so that
+# `report.py --work $HIST` can re-report this run (with other runs pooled in)
+# after the next run has emptied $WORK.
+for f in idle.tsv callgrind.tsv cachegrind.tsv notes.txt peers.md; do
+  [ -f "$WORK/$f" ] && cp "$WORK/$f" "$HIST/"
+done
 /usr/bin/python3 "$ROOT/bench/report.py" --mode "$MODE" --work "$WORK" --out "$OUT" \
   --elapsed $(( $(date +%s) - START )) --cmd "bench/run.sh $*" "${pool_args[@]}" \
   || { echo "run.sh: report failed" >&2; exit 1; }
