@@ -252,10 +252,16 @@ def main():
 
     L = []
     w = L.append
-    commit = sh("git -C %s log -1 --format='%%h %%s'" % os.path.dirname(os.path.abspath(__file__)))
+    # a history directory names the code it measured; a fresh run's is HEAD's
+    run_commit = os.path.join(a.work, "commit")
+    if os.path.exists(run_commit):
+        commit = open(run_commit).read().strip()
+    else:
+        commit = sh("git -C %s log -1 --format='%%h %%s'" % os.path.dirname(os.path.abspath(__file__)))
     w("# coronet echo benchmarks")
     w("")
-    w(f"Produced by `{a.cmd.strip()}` ({a.mode} mode, {a.elapsed} s) at commit `{commit}`.")
+    took = f", {a.elapsed} s" if a.elapsed else ""  # not known when re-reporting
+    w(f"Produced by `{a.cmd.strip()}` ({a.mode} mode{took}) at commit `{commit}`.")
     loadavg = " ".join(open("/proc/loadavg").read().split()[:3])
     w(f"Machine: {os.cpu_count()} CPUs, kernel {platform.release()}, "
       f"load average at the end: {loadavg}. Server pinned to core 0, "
