@@ -19,7 +19,8 @@ repetition, and a fixed place in it is a bias of its own.
 
 Prints each repetition, each server's median, and for each pair of servers the
 median of their per-repetition quotient (paired: the two ran in the same
-repetition) with how many repetitions were above 1.
+repetition) with how many repetitions were above 1; each median with its 95 %
+interval (report.py's: the whole range under nine repetitions).
 """
 import argparse
 import os
@@ -30,6 +31,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from report import median_interval
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_BUILD = os.path.join(ROOT, "build", "bench-shared", "build")
@@ -98,6 +101,11 @@ def measure(cmd, args):
     return float(match.group(1)) / (float(match.group(2)) / 100)
 
 
+def interval(values):
+    low, high = median_interval(values)
+    return f"{low:.3f}–{high:.3f}"
+
+
 def main():
     args, servers = parse_args()
     ratios = {name: [None] * args.reps for name, _ in servers}
@@ -118,14 +126,16 @@ def main():
     missing = 0
     for name, _ in servers:
         got = [r for r in ratios[name] if r is not None]
-        print(f"  {name}: {statistics.median(got):.3f} ({len(got)} reps)" if got else f"  {name}: no result")
+        print(f"  {name}: {statistics.median(got):.3f}, 95 % interval {interval(got)} ({len(got)} reps)"
+              if got else f"  {name}: no result")
         missing += not got
     for i, (a, _) in enumerate(servers):
         for b, _ in servers[i + 1:]:
             paired = [x / y for x, y in zip(ratios[a], ratios[b]) if x and y]
             if paired:
                 above = sum(p > 1 for p in paired)
-                print(f"  {a}/{b}: median {statistics.median(paired):.3f}, above 1 in {above} of {len(paired)}")
+                print(f"  {a}/{b}: median {statistics.median(paired):.3f}, 95 % interval "
+                      f"{interval(paired)}, above 1 in {above} of {len(paired)}")
     return 1 if missing else 0
 
 
