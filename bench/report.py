@@ -61,7 +61,7 @@ def med(xs):
 def median_interval(xs, confidence=0.95):
     """A distribution-free interval for the median of xs: the r-th smallest and
     r-th largest value, with r the largest for which a Binomial(n, 1/2) count
-    falls below r with probability at most (1 - confidence) / 2. Under six
+    falls below r with probability at most (1 - confidence) / 2. Under nine
     values no r > 1 qualifies and the interval is the whole range (94 % at 5,
     98 % at 8)."""
     xs = sorted(xs)
@@ -327,7 +327,7 @@ def main():
     w("")
 
     # ---- issue 9's targets, each checked against this run's figures
-    targets = []  # (what, figure, target, met)
+    targets = []  # (what, figure, interval, runs_column, spread, wanted, verdict)
 
     def check(what, pairs, target, higher_is_better=True):
         wanted = ("≥ " if higher_is_better else "≤ ") + str(target)
