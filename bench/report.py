@@ -63,7 +63,7 @@ def median_interval(xs, confidence=0.95):
     r-th largest value, with r the largest for which a Binomial(n, 1/2) count
     falls below r with probability at most (1 - confidence) / 2. Under nine
     values no r > 1 qualifies and the interval is the whole range (94 % at 5,
-    98 % at 8)."""
+    99 % at 8)."""
     xs = sorted(xs)
     n = len(xs)
 
