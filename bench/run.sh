@@ -5,7 +5,8 @@
 #                             #   10,000 idle connections, callgrind instructions per request
 #     bench/run.sh --quick    # subset (~5 min): native servers only, scenarios a and d
 #
-# Writes bench/results.md (raw data under build/bench-run/). Every figure is quoted
+# Writes bench/results.md (raw data under build/bench-run/; the repetitions it reads, pooled
+# runs' too, in bench/results-data/). Every figure is quoted
 # as a ratio to the plain epoll baseline (raw_epoll) measured in the same run and
 # repetition; absolute numbers on a shared 2-core VM are noise.
 #
@@ -340,4 +341,11 @@ done
 /usr/bin/python3 "$ROOT/bench/report.py" --mode "$MODE" --work "$WORK" --out "$OUT" \
   --elapsed $(( $(date +%s) - START )) --cmd "bench/run.sh $*" "${pool_args[@]}" \
   || { echo "run.sh: report failed" >&2; exit 1; }
-echo "results: $OUT (raw data: $WORK; took $(( $(date +%s) - START )) s)" >&2
+# The repetitions behind the report (this run's and the pooled runs') go beside
+# it, as <report>-data/<run>/: build/ does not outlive the machine, and a later
+# run of the same code elsewhere can pool them from there, or report.py re-report them.
+DATA=${OUT%.md}-data
+rm -rf "$DATA.new" && mkdir -p "$DATA.new" || { echo "run.sh: cannot write $DATA.new" >&2; exit 1; }
+for d in "$HIST" ${POOL:-}; do cp -r "$d" "$DATA.new/$(basename "$d")"; done
+rm -rf "$DATA" && mv "$DATA.new" "$DATA"
+echo "results: $OUT (raw data: $WORK, kept in $DATA; took $(( $(date +%s) - START )) s)" >&2
