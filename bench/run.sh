@@ -5,10 +5,10 @@
 #                             #   10,000 idle connections, callgrind instructions per request
 #     bench/run.sh --quick    # subset (~5 min): native servers only, scenarios a and d
 #
-# Writes bench/results.md (raw data under build/bench-run/; the repetitions it reads, pooled
-# runs' too, in bench/results-data/). Every figure is quoted
-# as a ratio to the plain epoll baseline (raw_epoll) measured in the same run and
-# repetition; absolute numbers on a shared 2-core VM are noise.
+# Writes bench/results.md (raw data under build/bench-run/; the repetitions it reads,
+# pooled runs' too, in bench/results-data/). Every figure is quoted as a ratio to the
+# plain epoll baseline (raw_epoll) measured in the same run and repetition; absolute
+# numbers on a shared 2-core VM are noise.
 #
 # Pieces:
 #  * coronet servers: build/release/bench/bench_echo_* (bench/echo/*.cpp, release
