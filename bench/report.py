@@ -54,6 +54,11 @@ def per_request(path, counters):
     return out
 
 
+# The k-th pooled run's repetitions are numbered from RUN_STRIDE * k (this run's
+# from 0), so a repetition number also says which run it came from.
+RUN_STRIDE = 1000
+
+
 def med(xs):
     return statistics.median(xs) if xs else None
 
@@ -144,7 +149,7 @@ def main():
         if not os.path.exists(os.path.join(old, "results.tsv")):
             not_pooled.append(f"{old} (no results.tsv)")
         else:
-            load(old, 1000 * k, only=measured_here)
+            load(old, RUN_STRIDE * k, only=measured_here)
             commit_file = os.path.join(old, "commit")
             commit = open(commit_file).read().split()[0] if os.path.exists(commit_file) else "unknown"
             pooled.append(f"`{old}` (code {commit})")
@@ -176,7 +181,7 @@ def main():
     def peers_among_pairs():
         """Whether this run's peers ran among the shuffled pairs, after raw_epoll_2."""
         for (sc, rep), order in sequence.items():
-            if rep < 1000 and "raw_epoll_2" in order:
+            if rep < RUN_STRIDE and "raw_epoll_2" in order:
                 after = order[order.index("raw_epoll_2"):]
                 if any(not is_baseline(n) and not n.startswith("coronet_") for n in after):
                     return True
@@ -347,21 +352,21 @@ def main():
         spread = f"{min(rs):.2f}–{max(rs):.2f} ({len(rs)})"
         low, high = median_interval(rs)
         interval = f"{near(low)}–{near(high)}"
-        # Pooled repetitions are grouped by run (1000 * k + rep): one run's
-        # machine can sit apart from another's, which the pooled interval hides.
+        # One run's machine can sit apart from another's, which the pooled
+        # interval hides.
         by_run = collections.defaultdict(list)
         for rep, x in pairs:
-            by_run[rep // 1000].append(x)
+            by_run[rep // RUN_STRIDE].append(x)
         runs_column = " / ".join(f"{med(by_run[k]):.2f}" for k in sorted(by_run))
+        missed_by = f"missed by {abs(r - target) / target * 100:.2g} %"
         if meets(low) and meets(high):
             verdict = "met"
         elif not meets(low) and not meets(high):
-            verdict = f"missed by {abs(r - target) / target * 100:.2g} %"
+            verdict = missed_by
         elif meets(r):
             verdict = "at the line: median met, interval crosses it"
         else:
-            verdict = (f"at the line: median missed by {abs(r - target) / target * 100:.2g} %, "
-                       "interval crosses it")
+            verdict = f"at the line: median {missed_by}, interval crosses it"
         targets.append((what, figure, interval, runs_column, spread, wanted, verdict))
 
     for backend in ("epoll", "uring"):
