@@ -420,7 +420,7 @@ def main():
              "sat apart moves all its repetitions together, which the interval does not see"
              if pooled else "")
           + ". The repetitions column gives the lowest and highest single repetition and how "
-          "many there were. The profiles behind the misses are in `bench/README.md`.")
+          "many there were. The profiles behind the misses are in `bench/log/README.md`.")
         w("")
         head = "| target | " + ("median" if pooled else "this run") + " | 95 % interval | "
         head += "each run's median | " if pooled else ""

@@ -110,7 +110,7 @@ done
 # The VM's speed jumps by up to 20 % every few tens of seconds (every server in a
 # stretch of the sequence moves together), and a fixed order favours whichever
 # server runs in the better part of each repetition, the same way every time
-# (bench/README.md, sixth section of 2026-12-05). So each repetition runs the peers
+# (bench/log/README.md, sixth section of 2026-12-05). So each repetition runs the peers
 # and coronet's servers in a fresh random order, with raw_epoll first, again before
 # each pair and at the very end; report.py compares each server with the baseline
 # runs on either side of it, interpolated to its place in that repetition's sequence.

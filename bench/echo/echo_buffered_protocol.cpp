@@ -24,7 +24,7 @@ constexpr std::size_t kBufferSize = 64 * 1024;
 // after the protocol's own fields, which every request reads anyway (the
 // baseline's per-connection struct has the same layout). At 1,000 connections
 // a separate allocation costs a cold line per request: about 1.5 % of the
-// server's CPU time in bench/README.md's twelfth section.
+// server's CPU time in bench/log/README.md's twelfth section.
 struct Echo final : asyncio::BufferedProtocol {
     asyncio::Transport* transport = nullptr;
     std::byte buffer[kBufferSize];
