@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - coronet's echo servers beside the baselines and the peers, in one run.
 #
-#     bench/run.sh            # full run (~50 min): every server, scenarios a a_busy b c d e,
+#     bench/run.sh            # full run (~70 min): every server, scenarios a a_busy b c d e,
 #                             #   10,000 idle connections, callgrind instructions per request
 #     bench/run.sh --quick    # subset (~5 min): native servers only, scenarios a and d
 #
