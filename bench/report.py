@@ -290,7 +290,10 @@ def main():
     w("")
     took = f", {a.elapsed} s" if a.elapsed else ""  # not known when re-reporting
     w(f"Produced by `{a.cmd.strip()}` ({a.mode} mode{took}) at commit `{commit}`.")
-    loadavg = " ".join(open("/proc/loadavg").read().split()[:3])
+    # the run's own, when it kept it: a re-report happens on another day
+    run_loadavg = os.path.join(a.work, "loadavg")
+    loadavg = " ".join(open(run_loadavg if os.path.exists(run_loadavg) else "/proc/loadavg")
+                       .read().split()[:3])
     w(f"Machine: {os.cpu_count()} CPUs, kernel {platform.release()}, "
       f"load average at the end: {loadavg}. Server pinned to core 0, "
       "load generator (`../shared/bench/loadgen/echo_load.c`, verifies every echoed byte) to core 1.")

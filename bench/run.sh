@@ -60,6 +60,7 @@ START=$(date +%s)
 # Read once at the start: the run measures this code even if HEAD moves meanwhile.
 COMMIT_LINE=$(git -C "$ROOT" log -1 --format='%h %s' 2>/dev/null || echo unknown)
 COMMIT=${COMMIT_LINE%% *}
+echo "$COMMIT_LINE" >"$WORK/commit"  # what report.py names, not HEAD at report time
 pool_args=()
 for d in ${POOL:-}; do pool_args+=(--pool "$d"); done
 
@@ -335,7 +336,8 @@ fi
 # The history keeps what the report reads besides the repetitions, so that
 # `report.py --work $HIST` can re-report this run (with other runs pooled in)
 # after the next run has emptied $WORK.
-for f in idle.tsv callgrind.tsv cachegrind.tsv notes.txt peers.md; do
+cut -d' ' -f1-3 /proc/loadavg >"$WORK/loadavg"
+for f in idle.tsv callgrind.tsv cachegrind.tsv notes.txt peers.md loadavg; do
   [ -f "$WORK/$f" ] && cp "$WORK/$f" "$HIST/"
 done
 /usr/bin/python3 "$ROOT/bench/report.py" --mode "$MODE" --work "$WORK" --out "$OUT" \
