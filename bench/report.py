@@ -292,10 +292,11 @@ def main():
     w(f"Produced by `{a.cmd.strip()}` ({a.mode} mode{took}) at commit `{commit}`.")
     # the run's own, when it kept it: a re-report happens on another day
     run_loadavg = os.path.join(a.work, "loadavg")
-    loadavg = " ".join(open(run_loadavg if os.path.exists(run_loadavg) else "/proc/loadavg")
-                       .read().split()[:3])
+    kept = os.path.exists(run_loadavg)
+    loadavg = " ".join(open(run_loadavg if kept else "/proc/loadavg").read().split()[:3])
+    when = "at the end" if kept else "when this report was written"
     w(f"Machine: {os.cpu_count()} CPUs, kernel {platform.release()}, "
-      f"load average at the end: {loadavg}. Server pinned to core 0, "
+      f"load average {when}: {loadavg}. Server pinned to core 0, "
       "load generator (`../shared/bench/loadgen/echo_load.c`, verifies every echoed byte) to core 1.")
     w("")
     w("**Every figure is a ratio to `raw_epoll`, the plain epoll server, measured in the same run** "
