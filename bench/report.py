@@ -59,6 +59,12 @@ def per_request(path, counters):
 RUN_STRIDE = 1000
 
 
+def measured_commit(run_dir):
+    """The commit line run.sh wrote when the run started, or None."""
+    path = os.path.join(run_dir, "commit")
+    return open(path).read().strip() if os.path.exists(path) else None
+
+
 def med(xs):
     return statistics.median(xs) if xs else None
 
@@ -150,8 +156,7 @@ def main():
             not_pooled.append(f"{old} (no results.tsv)")
         else:
             load(old, RUN_STRIDE * k, only=measured_here)
-            commit_file = os.path.join(old, "commit")
-            commit = open(commit_file).read().split()[0] if os.path.exists(commit_file) else "unknown"
+            commit = (measured_commit(old) or "unknown").split()[0]
             pooled.append(f"`{old}` (code {commit})")
 
     def good(kv):
@@ -280,12 +285,9 @@ def main():
 
     L = []
     w = L.append
-    # a history directory names the code it measured; a fresh run's is HEAD's
-    run_commit = os.path.join(a.work, "commit")
-    if os.path.exists(run_commit):
-        commit = open(run_commit).read().strip()
-    else:
-        commit = sh("git -C %s log -1 --format='%%h %%s'" % os.path.dirname(os.path.abspath(__file__)))
+    # a run from before run.sh kept its commit: HEAD's is the best guess
+    commit = measured_commit(a.work) or sh(
+        "git -C %s log -1 --format='%%h %%s'" % os.path.dirname(os.path.abspath(__file__)))
     w("# coronet echo benchmarks")
     w("")
     took = f", {a.elapsed} s" if a.elapsed else ""  # not known when re-reporting

@@ -202,8 +202,7 @@ done
 # Kept past the next run (which empties $WORK), so later runs of the same code
 # can pool these repetitions: POOL=build/bench-history/<this run> bench/run.sh
 HIST=$ROOT/build/bench-history/$(date +%Y%m%d-%H%M)-$COMMIT
-mkdir -p "$HIST" && cp "$WORK/raw/meta.txt" "$WORK/raw/results.tsv" "$HIST/" \
-  && echo "$COMMIT_LINE" >"$HIST/commit"
+mkdir -p "$HIST" && cp "$WORK/raw/meta.txt" "$WORK/raw/results.tsv" "$WORK/commit" "$HIST/"
 
 # ---- helpers for the two extra measurements -----------------------------------------
 server_cmd() {  # NAME -> command line with {port}
